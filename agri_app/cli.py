@@ -1,0 +1,161 @@
+"""The `agri` command line: the front door for everything that is not a screen."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from agri_app.settings import SAMPLE_BUNDLE, Settings
+from pipelines import storage
+from pipelines.bundle import read_bundle
+from pipelines.importer import ConflictError, ImportReport, import_bundle
+from pipelines.tables import InputError
+
+app = typer.Typer(
+    help="Field sensing and yield advisory: import farm data, build the workspace, serve the app.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+WorkspaceOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--workspace",
+        help="Workspace folder (default: $AGRI_WORKSPACE, else ./agri-workspace).",
+        show_default=False,
+    ),
+]
+APP_SCRIPT = Path(__file__).resolve().parent / "app" / "main.py"
+
+
+def _fail(message: str, details: str | None = None, code: int = 2) -> typer.Exit:
+    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
+    if details:
+        typer.echo(details, err=True)
+    return typer.Exit(code)
+
+
+def _print_report(report: ImportReport) -> None:
+    width = max(len(name) for name in report.tables)
+    typer.echo(f"{'table':<{width}}  {'added':>7}  {'updated':>7}  {'unchanged':>9}")
+    for name, counts in report.tables.items():
+        typer.echo(
+            f"{name:<{width}}  {counts.added:>7}  {counts.updated:>7}  {counts.unchanged:>9}"
+        )
+    typer.echo(
+        f"files: {report.files_archived} archived, {report.files_known} already in the archive"
+    )
+    typer.echo("the workspace changed" if report.changed else "nothing changed (already imported)")
+
+
+def _import(settings: Settings, bundle_dir: Path) -> ImportReport:
+    typer.echo(f"reading bundle {bundle_dir} ...", err=True)
+    try:
+        bundle = read_bundle(bundle_dir)
+    except InputError as exc:
+        raise _fail(
+            f"the bundle has {len(exc.problems)} problem(s); fix them and import again",
+            str(exc),
+        ) from None
+    workspace = settings.workspace
+    try:
+        engine = storage.open_workspace(workspace)
+        typer.echo(f"importing into {workspace.root} ({engine.url.render_as_string()}) ...", err=True)
+        return import_bundle(engine, bundle, workspace)
+    except (ConflictError, storage.WorkspaceError) as exc:
+        raise _fail(str(exc)) from None
+
+
+@app.command("import")
+def import_command(
+    bundle: Annotated[Path, typer.Argument(help="Bundle folder (docs/bundle-format.md).")],
+    workspace: WorkspaceOption = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Load a farm data bundle into the workspace. Importing the same bundle twice changes
+    nothing; a newer bundle adds its new rows and updates changed ones."""
+    report = _import(Settings.from_env(workspace), bundle)
+    if json_output:
+        typer.echo(report.to_json())
+    else:
+        _print_report(report)
+
+
+@app.command()
+def status(workspace: WorkspaceOption = None) -> None:
+    """Show what the workspace holds."""
+    settings = Settings.from_env(workspace)
+    engine = storage.open_workspace(settings.workspace)
+    typer.echo(f"workspace {settings.workspace.root.resolve()}")
+    for name, count in storage.table_counts(engine).items():
+        typer.echo(f"  {name:<24} {count:>9}")
+
+
+@app.command()
+def serve(
+    workspace: WorkspaceOption = None,
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8501,
+    address: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+) -> None:
+    """Start the Streamlit app on the workspace (until Ctrl-C)."""
+    settings = Settings.from_env(workspace)
+    storage.open_workspace(settings.workspace)
+    _serve(settings, port, address)
+
+
+def _serve(settings: Settings, port: int, address: str) -> None:
+    env = {
+        **os.environ,
+        "AGRI_WORKSPACE": str(settings.workspace.root.resolve()),
+        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+    }
+    if settings.database_url:
+        env["AGRI_DATABASE_URL"] = settings.database_url
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(APP_SCRIPT),
+        "--server.address", address, "--server.port", str(port),
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+    ]
+    typer.echo(f"serving the app on http://{address}:{port} (Ctrl-C to stop)")
+    try:
+        subprocess.run(command, env=env, check=False)
+    except KeyboardInterrupt:
+        pass
+
+
+@app.command()
+def demo(
+    workspace: WorkspaceOption = None,
+    bundle: Annotated[
+        Path, typer.Option(help="Bundle to import (default: the embedded sample cooperative).")
+    ] = SAMPLE_BUNDLE,
+    serve_app: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Start the app when done.")
+    ] = True,
+    port: Annotated[int, typer.Option(help="Port for the app.")] = 8501,
+) -> None:
+    """Build the workspace from the sample data, train, and serve the app."""
+    if not bundle.is_dir():
+        raise _fail(f"no bundle at {bundle}; pass --bundle DIR (the sample data ship in the "
+                    "repository's sample_data/demo)")
+    settings = Settings.from_env(workspace)
+    typer.echo("step 1/3: import the sample cooperative")
+    _print_report(_import(settings, bundle))
+    typer.echo(
+        "step 2/3: train the models: not available yet (the yield and input models are not "
+        "built in this version); the app shows the imported data only"
+    )
+    if serve_app:
+        typer.echo("step 3/3: serve the app")
+        _serve(settings, port, "127.0.0.1")
+    else:
+        typer.echo("step 3/3: serve the app: skipped (--no-serve); run `agri serve` to start it")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
