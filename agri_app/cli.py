@@ -53,7 +53,7 @@ def _print_report(report: ImportReport) -> None:
     typer.echo("the workspace changed" if report.changed else "nothing changed (already imported)")
 
 
-def _import(settings: Settings, bundle_dir: Path) -> ImportReport:
+def _import(settings: Settings, bundle_dir: Path, allow_older: bool = False) -> ImportReport:
     typer.echo(f"reading bundle {bundle_dir} ...", err=True)
     try:
         bundle = read_bundle(bundle_dir)
@@ -66,7 +66,7 @@ def _import(settings: Settings, bundle_dir: Path) -> ImportReport:
     try:
         engine = storage.open_workspace(workspace)
         typer.echo(f"importing into {workspace.root} ({engine.url.render_as_string()}) ...", err=True)
-        return import_bundle(engine, bundle, workspace)
+        return import_bundle(engine, bundle, workspace, allow_older=allow_older)
     except (ConflictError, storage.WorkspaceError) as exc:
         raise _fail(str(exc)) from None
 
@@ -76,10 +76,14 @@ def import_command(
     bundle: Annotated[Path, typer.Argument(help="Bundle folder (docs/bundle-format.md).")],
     workspace: WorkspaceOption = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    allow_older: Annotated[
+        bool,
+        typer.Option(help="Import a bundle older than one already imported (rolls back rows)."),
+    ] = False,
 ) -> None:
     """Load a farm data bundle into the workspace. Importing the same bundle twice changes
     nothing; a newer bundle adds its new rows and updates changed ones."""
-    report = _import(Settings.from_env(workspace), bundle)
+    report = _import(Settings.from_env(workspace), bundle, allow_older)
     if json_output:
         typer.echo(report.to_json())
     else:
@@ -120,6 +124,7 @@ def _serve(settings: Settings, port: int, address: str) -> None:
         sys.executable, "-m", "streamlit", "run", str(APP_SCRIPT),
         "--server.address", address, "--server.port", str(port),
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        "--client.toolbarMode", "minimal",
     ]
     typer.echo(f"serving the app on http://{address}:{port} (Ctrl-C to stop)")
     try:

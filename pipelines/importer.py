@@ -54,8 +54,15 @@ class ConflictError(ValueError):
     """The bundle's ids collide with another cooperative's data in the workspace."""
 
 
-def import_bundle(engine: Engine, bundle: Bundle, workspace: storage.Workspace) -> ImportReport:
-    """Import `bundle` into the workspace; importing the same bundle again changes nothing."""
+def import_bundle(
+    engine: Engine, bundle: Bundle, workspace: storage.Workspace, allow_older: bool = False
+) -> ImportReport:
+    """Import `bundle` into the workspace; importing the same bundle again changes nothing.
+
+    A bundle older (by reference date) than one already imported for the cooperative would roll
+    newer records back (a finished season would become "in progress" again), so it is refused
+    unless `allow_older` is set.
+    """
     coop = bundle.manifest.cooperative_id
     archived = known = 0
     # Files first: archiving is content-addressed, so a later failure leaves only harmless copies.
@@ -74,6 +81,8 @@ def import_bundle(engine: Engine, bundle: Bundle, workspace: storage.Workspace) 
 
     with engine.begin() as conn:
         _check_ownership(conn, bundle)
+        if not allow_older:
+            _check_not_older(conn, bundle)
         counts: dict[str, TableCounts] = {}
         plan: list[tuple[sa.Table, pd.DataFrame]] = [
             (storage.cooperatives, pd.DataFrame([{
@@ -129,6 +138,19 @@ def _check_ownership(conn: Connection, bundle: Bundle) -> None:
             + ", ".join(clashes[:10])
             + "; ids must be unique across a workspace: prefix them with the cooperative id, "
             "or import into another --workspace")
+
+
+def _check_not_older(conn: Connection, bundle: Bundle) -> None:
+    latest = conn.execute(
+        sa.select(sa.func.max(storage.bundle_imports.c.reference_date)).where(
+            storage.bundle_imports.c.cooperative_id == bundle.manifest.cooperative_id)
+    ).scalar()
+    if latest is not None and bundle.manifest.reference_date < latest:
+        raise ConflictError(
+            f"this bundle's data end on {bundle.manifest.reference_date}, before the "
+            f"{latest} of a bundle already imported for cooperative "
+            f"'{bundle.manifest.cooperative_id}'; importing it would roll newer records back. "
+            "Import the newer bundle, or pass --allow-older to do it anyway")
 
 
 def sync_rows(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> TableCounts:

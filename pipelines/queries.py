@@ -11,7 +11,7 @@ from pipelines import storage
 
 def fields_overview(engine: Engine) -> pd.DataFrame:
     """One row per field: farm, area, soil water capacity and the latest season's crop."""
-    f, fa, s = storage.fields, storage.farms, storage.seasons
+    f, fa, s, c = storage.fields, storage.farms, storage.seasons, storage.crops
     latest = (
         sa.select(s.c.field_id, sa.func.max(s.c.season).label("season"))
         .group_by(s.c.field_id)
@@ -27,12 +27,13 @@ def fields_overview(engine: Engine) -> pd.DataFrame:
             ((f.c.field_capacity_m3_m3 - f.c.wilting_point_m3_m3) * f.c.root_depth_max_cm * 10)
             .label("awc_mm"),
             latest.c.season,
-            s.c.crop,
+            c.c.crop_name.label("crop"),
             s.c.sowing_date,
         )
         .join(fa, f.c.farm_id == fa.c.farm_id)
         .outerjoin(latest, latest.c.field_id == f.c.field_id)
         .outerjoin(s, (s.c.field_id == latest.c.field_id) & (s.c.season == latest.c.season))
+        .outerjoin(c, c.c.crop_id == s.c.crop)
         .order_by(fa.c.farm_name, f.c.field_id)
     )
     with engine.connect() as conn:
@@ -41,10 +42,12 @@ def fields_overview(engine: Engine) -> pd.DataFrame:
 
 def season_yields(engine: Engine) -> pd.DataFrame:
     """Observed yields per field and season, with the crop and farm."""
-    f, fa, s = storage.fields, storage.farms, storage.seasons
+    f, fa, s, c = storage.fields, storage.farms, storage.seasons, storage.crops
     query = (
-        sa.select(fa.c.farm_name, s.c.field_id, s.c.season, s.c.crop, s.c.yield_t_ha)
+        sa.select(fa.c.farm_name, s.c.field_id, s.c.season, c.c.crop_name.label("crop"),
+                  s.c.yield_t_ha)
         .join(f, f.c.field_id == s.c.field_id)
+        .join(c, c.c.crop_id == s.c.crop)
         .join(fa, fa.c.farm_id == f.c.farm_id)
         .where(s.c.yield_t_ha.is_not(None))
         .order_by(s.c.season, s.c.field_id)
