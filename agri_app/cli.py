@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -65,7 +66,9 @@ def _import(settings: Settings, bundle_dir: Path, allow_older: bool = False) -> 
     workspace = settings.workspace
     try:
         engine = storage.open_workspace(workspace)
-        typer.echo(f"importing into {workspace.root} ({engine.url.render_as_string()}) ...", err=True)
+        typer.echo(
+            f"importing into {workspace.root} ({engine.url.render_as_string()}) ...", err=True
+        )
         return import_bundle(engine, bundle, workspace, allow_older=allow_older)
     except (ConflictError, storage.WorkspaceError) as exc:
         raise _fail(str(exc)) from None
@@ -121,16 +124,25 @@ def _serve(settings: Settings, port: int, address: str) -> None:
     if settings.database_url:
         env["AGRI_DATABASE_URL"] = settings.database_url
     command = [
-        sys.executable, "-m", "streamlit", "run", str(APP_SCRIPT),
-        "--server.address", address, "--server.port", str(port),
-        "--server.headless", "true", "--browser.gatherUsageStats", "false",
-        "--client.toolbarMode", "minimal",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP_SCRIPT),
+        "--server.address",
+        address,
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--client.toolbarMode",
+        "minimal",
     ]
     typer.echo(f"serving the app on http://{address}:{port} (Ctrl-C to stop)")
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         subprocess.run(command, env=env, check=False)
-    except KeyboardInterrupt:
-        pass
 
 
 @app.command()
@@ -146,8 +158,10 @@ def demo(
 ) -> None:
     """Build the workspace from the sample data, train, and serve the app."""
     if not bundle.is_dir():
-        raise _fail(f"no bundle at {bundle}; pass --bundle DIR (the sample data ship in the "
-                    "repository's sample_data/demo)")
+        raise _fail(
+            f"no bundle at {bundle}; pass --bundle DIR (the sample data ship in the "
+            "repository's sample_data/demo)"
+        )
     settings = Settings.from_env(workspace)
     typer.echo("step 1/3: import the sample cooperative")
     _print_report(_import(settings, bundle))

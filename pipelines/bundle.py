@@ -13,7 +13,7 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -63,17 +63,25 @@ SEASON_COLUMNS = (
     ColumnSpec("variety", "text", required=False),
     ColumnSpec("sowing_date", "date"),
     ColumnSpec("harvest_date", "date", required=False),
-    ColumnSpec("yield_t_ha", "float", required=False, lo=0, hi=30,
-               above="in kg/ha? divide by 1000"),
-    ColumnSpec("yield_moisture_pct", "float", required=False, lo=0, hi=50,
-               below="", above="write the moisture in percent, e.g. 15.5"),
+    ColumnSpec(
+        "yield_t_ha", "float", required=False, lo=0, hi=30, above="in kg/ha? divide by 1000"
+    ),
+    ColumnSpec(
+        "yield_moisture_pct",
+        "float",
+        required=False,
+        lo=0,
+        hi=50,
+        below="",
+        above="write the moisture in percent, e.g. 15.5",
+    ),
 )
 OPERATION_UNITS = {"nitrogen": "kg_N_ha", "irrigation": "mm"}
 # Conversions we name in the error rather than apply silently: the user fixes the source.
 UNIT_FIXES = {
     ("nitrogen", "lb_N_ac"): "multiply by 1.121 to get kg_N_ha",
     ("nitrogen", "kg_ha"): "if the amount is product (e.g. CAN 27 %), multiply by its N "
-                           "fraction; if it is already N, write kg_N_ha",
+    "fraction; if it is already N, write kg_N_ha",
     ("nitrogen", "g_N_m2"): "multiply by 10 to get kg_N_ha",
     ("irrigation", "cm"): "multiply by 10 to get mm",
     ("irrigation", "in"): "multiply by 25.4 to get mm",
@@ -90,18 +98,28 @@ OPERATION_COLUMNS = (
 WEATHER_COLUMNS = (
     ColumnSpec("station_id", "id"),
     ColumnSpec("date", "date"),
-    ColumnSpec("tmin_degc", "float", lo=-50, hi=45,
-               above="looks like °F: convert with (°F − 32) × 5/9"),
-    ColumnSpec("tmax_degc", "float", lo=-40, hi=55,
-               above="looks like °F: convert with (°F − 32) × 5/9"),
+    ColumnSpec(
+        "tmin_degc", "float", lo=-50, hi=45, above="looks like °F: convert with (°F − 32) × 5/9"
+    ),
+    ColumnSpec(
+        "tmax_degc", "float", lo=-40, hi=55, above="looks like °F: convert with (°F − 32) × 5/9"
+    ),
     ColumnSpec("precip_mm", "float", lo=0, hi=500, above="in tenths of mm? divide by 10"),
-    ColumnSpec("rad_mj_m2", "float", required=False, lo=0, hi=45,
-               above="looks like kJ/m²/day: divide by 1000 (W/m² daily mean: × 0.0864)"),
-    ColumnSpec("vp_kpa", "float", required=False, lo=0, hi=8,
-               above="looks like hPa (mbar): divide by 10"),
+    ColumnSpec(
+        "rad_mj_m2",
+        "float",
+        required=False,
+        lo=0,
+        hi=45,
+        above="looks like kJ/m²/day: divide by 1000 (W/m² daily mean: × 0.0864)",
+    ),
+    ColumnSpec(
+        "vp_kpa", "float", required=False, lo=0, hi=8, above="looks like hPa (mbar): divide by 10"
+    ),
     ColumnSpec("rh_pct", "float", required=False, lo=0, hi=100),
-    ColumnSpec("wind_m_s", "float", required=False, lo=0, hi=40,
-               above="looks like km/h: divide by 3.6"),
+    ColumnSpec(
+        "wind_m_s", "float", required=False, lo=0, hi=40, above="looks like km/h: divide by 3.6"
+    ),
     ColumnSpec("station_lat", "float", lo=-90, hi=90),
     ColumnSpec("station_lon", "float", lo=-180, hi=180),
     ColumnSpec("station_elevation_m", "float", lo=-450, hi=6000, above="in feet? × 0.3048"),
@@ -182,7 +200,8 @@ class Bundle:
     @property
     def sensor_logs(self) -> tuple[BundleFile, ...]:
         return tuple(
-            f for f in self.files
+            f
+            for f in self.files
             if f.path.startswith("sensors/") and f.path != "sensors/devices.csv"
         )
 
@@ -200,8 +219,14 @@ def read_bundle(root: str | Path) -> Bundle:
     root = Path(root)
     if not root.is_dir():
         raise InputError(
-            [Problem(str(root), None, None,
-                     "not a folder; pass the bundle folder (see docs/bundle-format.md)")],
+            [
+                Problem(
+                    str(root),
+                    None,
+                    None,
+                    "not a folder; pass the bundle folder (see docs/bundle-format.md)",
+                )
+            ],
             "bundle",
         )
     log = ProblemLog()
@@ -211,8 +236,12 @@ def read_bundle(root: str | Path) -> Bundle:
         path = root / name
         if not path.exists():
             if required:
-                log.add(name, None, None, "file is missing; every bundle needs it "
-                        "(see docs/bundle-format.md)")
+                log.add(
+                    name,
+                    None,
+                    None,
+                    "file is missing; every bundle needs it (see docs/bundle-format.md)",
+                )
                 return None
             return check_table(pd.DataFrame(columns=[s.name for s in specs]), specs, name, log)
         raw = read_csv_strings(path, name, log)
@@ -260,8 +289,9 @@ def read_bundle(root: str | Path) -> Bundle:
         seasons=seasons.sort_values(["field_id", "season"], ignore_index=True),
         operations=operations.sort_values(["field_id", "date", "operation"], ignore_index=True),
         stations=stations,
-        weather=weather.drop(columns=["station_lat", "station_lon", "station_elevation_m"])
-        .sort_values(["station_id", "date"], ignore_index=True),
+        weather=weather.drop(
+            columns=["station_lat", "station_lon", "station_elevation_m"]
+        ).sort_values(["station_id", "date"], ignore_index=True),
         satellite=satellite.sort_values(["field_id", "date"], ignore_index=True),
         devices=devices.sort_values(["device_id", "port"], ignore_index=True),
         crops=crops,
@@ -272,8 +302,13 @@ def read_bundle(root: str | Path) -> Bundle:
 def _read_manifest(root: Path, log: ProblemLog) -> Manifest | None:
     path = root / "bundle.json"
     if not path.exists():
-        log.add("bundle.json", None, None, "file is missing; it names the cooperative and the "
-                "reference date (see docs/bundle-format.md)")
+        log.add(
+            "bundle.json",
+            None,
+            None,
+            "file is missing; it names the cooperative and the "
+            "reference date (see docs/bundle-format.md)",
+        )
         return None
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
@@ -288,12 +323,20 @@ def _read_manifest(root: Path, log: ProblemLog) -> Manifest | None:
             log.add("bundle.json", None, key, err["msg"])
         return None
     if manifest.format_version != FORMAT_VERSION:
-        log.add("bundle.json", None, "format_version",
-                f"version {manifest.format_version} is not supported; this reader reads "
-                f"version {FORMAT_VERSION}")
+        log.add(
+            "bundle.json",
+            None,
+            "format_version",
+            f"version {manifest.format_version} is not supported; this reader reads "
+            f"version {FORMAT_VERSION}",
+        )
     if manifest.timezone not in zoneinfo.available_timezones():
-        log.add("bundle.json", None, "timezone",
-                f"'{manifest.timezone}' is not an IANA time zone (e.g. Europe/Amsterdam)")
+        log.add(
+            "bundle.json",
+            None,
+            "timezone",
+            f"'{manifest.timezone}' is not an IANA time zone (e.g. Europe/Amsterdam)",
+        )
     return manifest
 
 
@@ -325,7 +368,10 @@ def _read_fields(root: Path, log: ProblemLog) -> pd.DataFrame | None:
         props.append({k: "" if v is None else str(v).strip() for k, v in p.items()})
         geometry = feature.get("geometry")
         area = np.nan
-        if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
+        if not isinstance(geometry, dict) or geometry.get("type") not in (
+            "Polygon",
+            "MultiPolygon",
+        ):
             log.add(name, where, "geometry", "must be a Polygon or MultiPolygon")
             geometries.append(None)
         else:
@@ -338,8 +384,12 @@ def _read_fields(root: Path, log: ProblemLog) -> pd.DataFrame | None:
                     raise ValueError("the polygon crosses itself")
                 area = abs(geod.geometry_area_perimeter(geom)[0]) / 10_000
             except (ValueError, TypeError, AttributeError, IndexError) as exc:
-                log.add(name, where, "geometry",
-                        f"{exc}; coordinates must be [longitude, latitude] in WGS84 degrees")
+                log.add(
+                    name,
+                    where,
+                    "geometry",
+                    f"{exc}; coordinates must be [longitude, latitude] in WGS84 degrees",
+                )
             geometries.append(json.dumps(geometry, separators=(",", ":")))
         areas.append(area)
     raw = pd.DataFrame(props).fillna("")
@@ -350,10 +400,14 @@ def _read_fields(root: Path, log: ProblemLog) -> pd.DataFrame | None:
     measured = np.asarray(areas)
     stated = fields["area_ha"].to_numpy()
     off = np.abs(stated - measured) > AREA_TOLERANCE * measured
-    for i in np.flatnonzero(off & np.isfinite(measured)):
-        log.add(name, f"feature {i + 1}", "area_ha",
-                f"area_ha is {stated[i]:g} but the polygon measures {measured[i]:.2f} ha; fix "
-                "area_ha or check the coordinates are [longitude, latitude]")
+    for i in np.flatnonzero(off & np.isfinite(measured)).tolist():
+        log.add(
+            name,
+            f"feature {i + 1}",
+            "area_ha",
+            f"area_ha is {stated[i]:g} but the polygon measures {measured[i]:.2f} ha; fix "
+            "area_ha or check the coordinates are [longitude, latitude]",
+        )
     return fields
 
 
@@ -377,8 +431,9 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def _unknown(frame: pd.DataFrame, column: str, known: set[str] | None, file: str,
-             what: str, log: ProblemLog) -> None:
+def _unknown(
+    frame: pd.DataFrame, column: str, known: set[str] | None, file: str, what: str, log: ProblemLog
+) -> None:
     if known is None:
         return
     bad = frame[column].notna() & ~frame[column].isin(known)
@@ -393,52 +448,94 @@ def _check_weather(weather: pd.DataFrame, log: ProblemLog) -> pd.DataFrame:
     _unique(weather, ["station_id", "date"], "weather.csv", log)
     swapped = weather["tmax_degc"] < weather["tmin_degc"]
     if swapped.any():
-        log.add_rows("weather.csv", np.flatnonzero(swapped.to_numpy()), "tmax_degc",
-                     "tmax_degc is below tmin_degc; are the two columns swapped?")
+        log.add_rows(
+            "weather.csv",
+            np.flatnonzero(swapped.to_numpy()),
+            "tmax_degc",
+            "tmax_degc is below tmin_degc; are the two columns swapped?",
+        )
     meta = ["station_lat", "station_lon", "station_elevation_m"]
     stations = weather.groupby("station_id", sort=True)[meta].agg(["min", "max"])
     for station_id, row in stations.iterrows():
         for col in meta:
             if row[(col, "min")] != row[(col, "max")]:
-                log.add("weather.csv", None, col,
-                        f"station '{station_id}' has more than one {col}; a station has one "
-                        "location (use another station_id for another site)")
+                log.add(
+                    "weather.csv",
+                    None,
+                    col,
+                    f"station '{station_id}' has more than one {col}; a station has one "
+                    "location (use another station_id for another site)",
+                )
     first = weather.groupby("station_id", sort=True)[meta].first()
-    return first.rename(columns={"station_lat": "lat", "station_lon": "lon",
-                                 "station_elevation_m": "elevation_m"}).reset_index()
+    return first.rename(
+        columns={"station_lat": "lat", "station_lon": "lon", "station_elevation_m": "elevation_m"}
+    ).reset_index()
 
 
-def _check_fields(fields: pd.DataFrame, farms: pd.DataFrame | None,
-                  stations: pd.DataFrame | None, log: ProblemLog) -> None:
+def _check_fields(
+    fields: pd.DataFrame, farms: pd.DataFrame | None, stations: pd.DataFrame | None, log: ProblemLog
+) -> None:
     name = "fields.geojson"
     _unique(fields, ["field_id"], name, log)
-    _unknown(fields, "farm_id", set(farms["farm_id"]) if farms is not None else None, name,
-             "farm_id of farms.csv", log)
-    _unknown(fields, "station_id", set(stations["station_id"]) if stations is not None else None,
-             name, "station_id of weather.csv", log)
+    _unknown(
+        fields,
+        "farm_id",
+        set(farms["farm_id"]) if farms is not None else None,
+        name,
+        "farm_id of farms.csv",
+        log,
+    )
+    _unknown(
+        fields,
+        "station_id",
+        set(stations["station_id"]) if stations is not None else None,
+        name,
+        "station_id of weather.csv",
+        log,
+    )
     inverted = fields["wilting_point_m3_m3"] >= fields["field_capacity_m3_m3"]
     if inverted.any():
-        log.add_rows(name, np.flatnonzero(inverted.to_numpy()), "wilting_point_m3_m3",
-                     "wilting point is not below field capacity; are the two swapped?",
-                     "feature")
+        log.add_rows(
+            name,
+            np.flatnonzero(inverted.to_numpy()),
+            "wilting_point_m3_m3",
+            "wilting point is not below field capacity; are the two swapped?",
+            "feature",
+        )
     texture = fields["sand_pct"] + fields["clay_pct"] > 100
     if texture.any():
-        log.add_rows(name, np.flatnonzero(texture.to_numpy()), "clay_pct",
-                     "sand_pct + clay_pct exceeds 100 %", "feature")
+        log.add_rows(
+            name,
+            np.flatnonzero(texture.to_numpy()),
+            "clay_pct",
+            "sand_pct + clay_pct exceeds 100 %",
+            "feature",
+        )
 
 
-def _check_seasons(seasons: pd.DataFrame, field_ids: set[str] | None, crops: pd.DataFrame,
-                   manifest: Manifest | None, log: ProblemLog) -> None:
+def _check_seasons(
+    seasons: pd.DataFrame,
+    field_ids: set[str] | None,
+    crops: pd.DataFrame,
+    manifest: Manifest | None,
+    log: ProblemLog,
+) -> None:
     name = "seasons.csv"
     _unique(seasons, ["field_id", "season"], name, log)
     _unknown(seasons, "field_id", field_ids, name, "field_id of fields.geojson", log)
     known_crops = set(crops["crop_id"])
     bad_crop = seasons["crop"].notna() & ~seasons["crop"].isin(known_crops)
     if bad_crop.any():
-        log.add_rows(name, np.flatnonzero(bad_crop.to_numpy()), "crop",
-                     {int(r): f"unknown crop '{seasons['crop'].iloc[r]}'; use one of "
-                      f"{', '.join(sorted(known_crops))} or add it to the bundle's crops.csv"
-                      for r in np.flatnonzero(bad_crop.to_numpy())[:5]})
+        log.add_rows(
+            name,
+            np.flatnonzero(bad_crop.to_numpy()),
+            "crop",
+            {
+                int(r): f"unknown crop '{seasons['crop'].iloc[r]}'; use one of "
+                f"{', '.join(sorted(known_crops))} or add it to the bundle's crops.csv"
+                for r in np.flatnonzero(bad_crop.to_numpy())[:5]
+            },
+        )
     sow, harvest, year = seasons["sowing_date"], seasons["harvest_date"], seasons["season"]
 
     def rows(mask: pd.Series) -> np.ndarray:
@@ -447,63 +544,103 @@ def _check_seasons(seasons: pd.DataFrame, field_ids: set[str] | None, crops: pd.
     sow_year = sow.dt.year
     wrong_year = sow.notna() & year.notna() & ~(sow_year.eq(year) | sow_year.eq(year - 1))
     if wrong_year.any():
-        log.add_rows(name, rows(wrong_year), "sowing_date",
-                     "sowing_date must fall in the season (harvest year) or the year before; "
-                     "'season' is the calendar year of harvest")
+        log.add_rows(
+            name,
+            rows(wrong_year),
+            "sowing_date",
+            "sowing_date must fall in the season (harvest year) or the year before; "
+            "'season' is the calendar year of harvest",
+        )
     order = harvest.notna() & sow.notna() & (harvest <= sow)
     if order.any():
-        log.add_rows(name, rows(order), "harvest_date",
-                     "harvest_date is not after sowing_date; dates out of order (swapped?)")
+        log.add_rows(
+            name,
+            rows(order),
+            "harvest_date",
+            "harvest_date is not after sowing_date; dates out of order (swapped?)",
+        )
     harvest_year = harvest.notna() & year.notna() & harvest.dt.year.ne(year)
     if harvest_year.any():
-        log.add_rows(name, rows(harvest_year), "season",
-                     "season must be the calendar year of harvest_date")
+        log.add_rows(
+            name, rows(harvest_year), "season", "season must be the calendar year of harvest_date"
+        )
     unharvested_yield = seasons["yield_t_ha"].notna() & harvest.isna()
     if unharvested_yield.any():
-        log.add_rows(name, rows(unharvested_yield), "harvest_date",
-                     "a yield is given but no harvest_date; add the harvest date")
+        log.add_rows(
+            name,
+            rows(unharvested_yield),
+            "harvest_date",
+            "a yield is given but no harvest_date; add the harvest date",
+        )
     no_moisture = seasons["yield_t_ha"].notna() & seasons["yield_moisture_pct"].isna()
     if no_moisture.any():
-        log.add_rows(name, rows(no_moisture), "yield_moisture_pct",
-                     "a yield needs the moisture it is stated at (e.g. 15.5)")
+        log.add_rows(
+            name,
+            rows(no_moisture),
+            "yield_moisture_pct",
+            "a yield needs the moisture it is stated at (e.g. 15.5)",
+        )
     if manifest is not None:
         ref = pd.Timestamp(manifest.reference_date)
         for col in ("sowing_date", "harvest_date"):
             late = seasons[col] > ref
             if late.any():
-                log.add_rows(name, rows(late), col,
-                             f"{col} is after the bundle's reference_date {ref.date()}; a bundle "
-                             "holds what happened up to that date")
+                log.add_rows(
+                    name,
+                    rows(late),
+                    col,
+                    f"{col} is after the bundle's reference_date {ref.date()}; a bundle "
+                    "holds what happened up to that date",
+                )
     # One crop at a time: each season must end before the next one on the field starts.
     ordered = seasons.dropna(subset=["field_id", "sowing_date"]).sort_values(
-        ["field_id", "sowing_date"])
+        ["field_id", "sowing_date"]
+    )
     nxt = ordered.groupby("field_id")[["sowing_date", "season"]].shift(-1)
     has_next = nxt["sowing_date"].notna()
     open_season = has_next & ordered["harvest_date"].isna()
-    overlap = has_next & ordered["harvest_date"].notna() & (
-        ordered["harvest_date"] >= nxt["sowing_date"])
+    overlap = (
+        has_next & ordered["harvest_date"].notna() & (ordered["harvest_date"] >= nxt["sowing_date"])
+    )
     for idx in ordered.index[overlap]:
-        log.add(name, f"line {idx + 2}", "harvest_date",
-                f"season {ordered.at[idx, 'season']} of field '{ordered.at[idx, 'field_id']}' "
-                f"(harvest {_fmt(ordered.at[idx, 'harvest_date'])}) overlaps season "
-                f"{int(nxt.at[idx, 'season'])} sown {_fmt(nxt.at[idx, 'sowing_date'])}; "
-                "fix the dates or the season year")
+        log.add(
+            name,
+            f"line {idx + 2}",
+            "harvest_date",
+            f"season {ordered.at[idx, 'season']} of field '{ordered.at[idx, 'field_id']}' "
+            f"(harvest {_fmt(ordered.at[idx, 'harvest_date'])}) overlaps season "
+            f"{_fmt(nxt.at[idx, 'season'])} sown {_fmt(nxt.at[idx, 'sowing_date'])}; "
+            "fix the dates or the season year",
+        )
     for idx in ordered.index[open_season]:
-        log.add(name, f"line {idx + 2}", "harvest_date",
-                f"season {ordered.at[idx, 'season']} of field '{ordered.at[idx, 'field_id']}' "
-                "has no harvest_date but a later season follows; only the latest season may "
-                "be in progress")
+        log.add(
+            name,
+            f"line {idx + 2}",
+            "harvest_date",
+            f"season {ordered.at[idx, 'season']} of field '{ordered.at[idx, 'field_id']}' "
+            "has no harvest_date but a later season follows; only the latest season may "
+            "be in progress",
+        )
 
 
-def _check_operations(ops: pd.DataFrame, field_ids: set[str] | None, seasons: pd.DataFrame,
-                      manifest: Manifest | None, log: ProblemLog) -> pd.DataFrame:
+def _check_operations(
+    ops: pd.DataFrame,
+    field_ids: set[str] | None,
+    seasons: pd.DataFrame,
+    manifest: Manifest | None,
+    log: ProblemLog,
+) -> pd.DataFrame:
     name = "operations.csv"
     _unknown(ops, "field_id", field_ids, name, "field_id of fields.geojson", log)
     _unique(ops, ["field_id", "date", "operation"], name, log)
     zero = ops["amount"].notna() & (ops["amount"] <= 0)
     if zero.any():
-        log.add_rows(name, np.flatnonzero(zero.to_numpy()), "amount",
-                     "amount must be above 0; leave out operations that did not happen")
+        log.add_rows(
+            name,
+            np.flatnonzero(zero.to_numpy()),
+            "amount",
+            "amount must be above 0; leave out operations that did not happen",
+        )
     expected = ops["operation"].map(OPERATION_UNITS)
     wrong = expected.notna() & ops["unit"].notna() & ops["unit"].ne(expected)
     rows = np.flatnonzero(wrong.to_numpy())
@@ -517,70 +654,104 @@ def _check_operations(ops: pd.DataFrame, field_ids: set[str] | None, seasons: pd
     if manifest is not None:
         late = ops["date"] > pd.Timestamp(manifest.reference_date)
         if late.any():
-            log.add_rows(name, np.flatnonzero(late.to_numpy()), "date",
-                         "operation is after the bundle's reference_date; record only what "
-                         "was done")
+            log.add_rows(
+                name,
+                np.flatnonzero(late.to_numpy()),
+                "date",
+                "operation is after the bundle's reference_date; record only what was done",
+            )
     # Attach each operation to its season: from PRE_SOWING_DAYS before sowing to harvest.
     windows = seasons.dropna(subset=["field_id", "season", "sowing_date"])[
-        ["field_id", "season", "sowing_date", "harvest_date"]]
+        ["field_id", "season", "sowing_date", "harvest_date"]
+    ]
     merged = ops.reset_index().merge(windows, on="field_id", how="left")
     end = merged["harvest_date"].fillna(pd.Timestamp.max)
     inside = (merged["date"] >= merged["sowing_date"] - pd.Timedelta(days=PRE_SOWING_DAYS)) & (
-        merged["date"] <= end)
-    matched = merged[inside].sort_values(["index", "sowing_date"]).drop_duplicates(
-        "index", keep="last")
+        merged["date"] <= end
+    )
+    matched = (
+        merged[inside].sort_values(["index", "sowing_date"]).drop_duplicates("index", keep="last")
+    )
     season = pd.Series(pd.array([None] * len(ops), dtype="Int64"), index=ops.index)
     season.loc[matched["index"].to_numpy()] = matched["season"].to_numpy()
     orphan = season.isna() & ops["field_id"].notna() & ops["date"].notna()
     if field_ids is not None:
         orphan &= ops["field_id"].isin(field_ids)
     if orphan.any():
-        log.add_rows(name, np.flatnonzero(orphan.to_numpy()), "date",
-                     f"date is outside every season of the field (from {PRE_SOWING_DAYS} days "
-                     "before sowing to harvest); check the date or add the season to "
-                     "seasons.csv")
+        log.add_rows(
+            name,
+            np.flatnonzero(orphan.to_numpy()),
+            "date",
+            f"date is outside every season of the field (from {PRE_SOWING_DAYS} days "
+            "before sowing to harvest); check the date or add the season to "
+            "seasons.csv",
+        )
     return ops.assign(season=season)
 
 
-def _check_keyed(frame: pd.DataFrame, keys: list[str], name: str, field_ids: set[str] | None,
-                 manifest: Manifest | None, log: ProblemLog) -> None:
+def _check_keyed(
+    frame: pd.DataFrame,
+    keys: list[str],
+    name: str,
+    field_ids: set[str] | None,
+    manifest: Manifest | None,
+    log: ProblemLog,
+) -> None:
     _unique(frame, keys, name, log)
     _unknown(frame, "field_id", field_ids, name, "field_id of fields.geojson", log)
     if manifest is not None:
         late = frame["date"] > pd.Timestamp(manifest.reference_date)
         if late.any():
-            log.add_rows(name, np.flatnonzero(late.to_numpy()), "date",
-                         "date is after the bundle's reference_date")
+            log.add_rows(
+                name,
+                np.flatnonzero(late.to_numpy()),
+                "date",
+                "date is after the bundle's reference_date",
+            )
 
 
-def _check_weather_coverage(weather: pd.DataFrame, fields: pd.DataFrame, seasons: pd.DataFrame,
-                            manifest: Manifest | None, log: ProblemLog) -> None:
+def _check_weather_coverage(
+    weather: pd.DataFrame,
+    fields: pd.DataFrame,
+    seasons: pd.DataFrame,
+    manifest: Manifest | None,
+    log: ProblemLog,
+) -> None:
     """Every season needs daily weather at its field's station from sowing to harvest."""
     if manifest is None:
         return
     ref = pd.Timestamp(manifest.reference_date)
     late = weather["date"] > ref
     if late.any():
-        log.add_rows("weather.csv", np.flatnonzero(late.to_numpy()), "date",
-                     "date is after the bundle's reference_date; forecasts are not weather "
-                     "records")
+        log.add_rows(
+            "weather.csv",
+            np.flatnonzero(late.to_numpy()),
+            "date",
+            "date is after the bundle's reference_date; forecasts are not weather records",
+        )
     days = weather.dropna(subset=["station_id", "date"]).groupby("station_id")["date"]
     have = {station: set(values) for station, values in days}
     spans = seasons.merge(fields[["field_id", "station_id"]], on="field_id", how="inner")
     spans = spans.dropna(subset=["sowing_date"])
-    reported: set[tuple[str, pd.Timestamp]] = set()
+    reported: set[tuple[Any, pd.Timestamp]] = set()
     for row in spans.itertuples():
-        end = row.harvest_date if pd.notna(row.harvest_date) else ref
-        needed = pd.date_range(row.sowing_date, min(end, ref), freq="D")
+        sown = pd.Timestamp(cast(Any, row.sowing_date))
+        harvested = cast(Any, row.harvest_date)
+        end = pd.Timestamp(harvested) if pd.notna(harvested) else ref
+        needed = pd.date_range(sown, min(end, ref), freq="D")
         got = have.get(row.station_id, set())
         missing = [d for d in needed if d not in got]
         if missing and (row.station_id, missing[0]) not in reported:
             reported.add((row.station_id, missing[0]))
-            log.add("weather.csv", None, "date",
-                    f"station '{row.station_id}' lacks {len(missing)} day(s) of season "
-                    f"{row.season} of field '{row.field_id}' (first missing "
-                    f"{missing[0].date()}); weather must cover every season from sowing to "
-                    "harvest: fill the gap from a nearby station")
+            log.add(
+                "weather.csv",
+                None,
+                "date",
+                f"station '{row.station_id}' lacks {len(missing)} day(s) of season "
+                f"{row.season} of field '{row.field_id}' (first missing "
+                f"{missing[0].date()}); weather must cover every season from sowing to "
+                "harvest: fill the gap from a nearby station",
+            )
 
 
 def _check_devices(devices: pd.DataFrame, field_ids: set[str] | None, log: ProblemLog) -> None:
@@ -590,12 +761,20 @@ def _check_devices(devices: pd.DataFrame, field_ids: set[str] | None, log: Probl
     zones = zoneinfo.available_timezones()
     bad_zone = devices["timezone"].notna() & ~devices["timezone"].isin(zones)
     if bad_zone.any():
-        log.add_rows(name, np.flatnonzero(bad_zone.to_numpy()), "timezone",
-                     "not an IANA time zone (e.g. Europe/Amsterdam, UTC)")
+        log.add_rows(
+            name,
+            np.flatnonzero(bad_zone.to_numpy()),
+            "timezone",
+            "not an IANA time zone (e.g. Europe/Amsterdam, UTC)",
+        )
     order = devices["removed_date"].notna() & (devices["removed_date"] < devices["installed_date"])
     if order.any():
-        log.add_rows(name, np.flatnonzero(order.to_numpy()), "removed_date",
-                     "removed_date is before installed_date; dates out of order")
+        log.add_rows(
+            name,
+            np.flatnonzero(order.to_numpy()),
+            "removed_date",
+            "removed_date is before installed_date; dates out of order",
+        )
 
 
 def _list_files(root: Path) -> tuple[BundleFile, ...]:

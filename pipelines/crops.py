@@ -11,8 +11,13 @@ from pipelines.tables import ColumnSpec, ProblemLog, check_table, read_csv_strin
 CROP_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("crop_id", "id"),
     ColumnSpec("crop_name", "text"),
-    ColumnSpec("base_temp_degc", "float", lo=-5, hi=20, above="a base temperature in °F? "
-               "convert with (°F − 32) × 5/9"),
+    ColumnSpec(
+        "base_temp_degc",
+        "float",
+        lo=-5,
+        hi=20,
+        above="a base temperature in °F? convert with (°F − 32) × 5/9",
+    ),
     ColumnSpec("cap_temp_degc", "float", lo=15, hi=45, above="in °F? convert with (°F − 32) × 5/9"),
     ColumnSpec("kc_ini", "float", lo=0.1, hi=1.5),
     ColumnSpec("kc_mid", "float", lo=0.1, hi=1.5),
@@ -23,7 +28,9 @@ CROP_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("stage_mid_days", "int", lo=1, hi=250),
     ColumnSpec("stage_late_days", "int", lo=1, hi=250),
     ColumnSpec("root_depth_max_m", "float", lo=0.1, hi=4, above="in centimetres? divide by 100"),
-    ColumnSpec("depletion_fraction_p", "float", lo=0.05, hi=0.95, above="in percent? divide by 100"),
+    ColumnSpec(
+        "depletion_fraction_p", "float", lo=0.05, hi=0.95, above="in percent? divide by 100"
+    ),
     ColumnSpec("yield_moisture_pct", "float", lo=0, hi=90, below="", above=""),
     ColumnSpec("grain_price_eur_t", "float", lo=0, hi=100_000),
     ColumnSpec("n_max_kg_ha", "float", lo=0, hi=600),

@@ -74,10 +74,15 @@ def import_bundle(
         storage.archive_file(bundle.root / f.path, f.sha256, workspace.archive_dir)
         archived += not existed
         known += existed
-        file_rows.append({
-            "sha256": f.sha256, "size_bytes": f.size_bytes, "original_name": f.path,
-            "stored_path": target.relative_to(workspace.root).as_posix(), "first_seen_at": now,
-        })
+        file_rows.append(
+            {
+                "sha256": f.sha256,
+                "size_bytes": f.size_bytes,
+                "original_name": f.path,
+                "stored_path": target.relative_to(workspace.root).as_posix(),
+                "first_seen_at": now,
+            }
+        )
 
     with engine.begin() as conn:
         _check_ownership(conn, bundle)
@@ -85,11 +90,18 @@ def import_bundle(
             _check_not_older(conn, bundle)
         counts: dict[str, TableCounts] = {}
         plan: list[tuple[sa.Table, pd.DataFrame]] = [
-            (storage.cooperatives, pd.DataFrame([{
-                "cooperative_id": coop,
-                "cooperative_name": bundle.manifest.cooperative_name,
-                "timezone": bundle.manifest.timezone,
-            }])),
+            (
+                storage.cooperatives,
+                pd.DataFrame(
+                    [
+                        {
+                            "cooperative_id": coop,
+                            "cooperative_name": bundle.manifest.cooperative_name,
+                            "timezone": bundle.manifest.timezone,
+                        }
+                    ]
+                ),
+            ),
             (storage.farms, bundle.farms.assign(cooperative_id=coop)),
             (storage.stations, bundle.stations),
             (storage.crops, bundle.crops),
@@ -108,11 +120,18 @@ def import_bundle(
         if report.changed:
             conn.execute(
                 sa.delete(storage.bundle_imports).where(
-                    storage.bundle_imports.c.bundle_sha256 == bundle.sha256))
-            conn.execute(storage.bundle_imports.insert().values(
-                bundle_sha256=bundle.sha256, cooperative_id=coop,
-                reference_date=bundle.manifest.reference_date, imported_at=now,
-                report_json=report.to_json()))
+                    storage.bundle_imports.c.bundle_sha256 == bundle.sha256
+                )
+            )
+            conn.execute(
+                storage.bundle_imports.insert().values(
+                    bundle_sha256=bundle.sha256,
+                    cooperative_id=coop,
+                    reference_date=bundle.manifest.reference_date,
+                    imported_at=now,
+                    report_json=report.to_json(),
+                )
+            )
     return report
 
 
@@ -122,13 +141,16 @@ def _check_ownership(conn: Connection, bundle: Bundle) -> None:
     farm_ids = list(bundle.farms["farm_id"])
     taken = conn.execute(
         sa.select(storage.farms.c.farm_id, storage.farms.c.cooperative_id).where(
-            storage.farms.c.farm_id.in_(farm_ids), storage.farms.c.cooperative_id != coop)
+            storage.farms.c.farm_id.in_(farm_ids), storage.farms.c.cooperative_id != coop
+        )
     ).all()
     field_owner = conn.execute(
         sa.select(storage.fields.c.field_id, storage.farms.c.cooperative_id)
         .join(storage.farms, storage.fields.c.farm_id == storage.farms.c.farm_id)
-        .where(storage.fields.c.field_id.in_(list(bundle.fields["field_id"])),
-               storage.farms.c.cooperative_id != coop)
+        .where(
+            storage.fields.c.field_id.in_(list(bundle.fields["field_id"])),
+            storage.farms.c.cooperative_id != coop,
+        )
     ).all()
     clashes = [f"farm '{f}' (cooperative '{c}')" for f, c in taken]
     clashes += [f"field '{f}' (cooperative '{c}')" for f, c in field_owner]
@@ -137,20 +159,23 @@ def _check_ownership(conn: Connection, bundle: Bundle) -> None:
             "these ids already belong to another cooperative in this workspace: "
             + ", ".join(clashes[:10])
             + "; ids must be unique across a workspace: prefix them with the cooperative id, "
-            "or import into another --workspace")
+            "or import into another --workspace"
+        )
 
 
 def _check_not_older(conn: Connection, bundle: Bundle) -> None:
     latest = conn.execute(
         sa.select(sa.func.max(storage.bundle_imports.c.reference_date)).where(
-            storage.bundle_imports.c.cooperative_id == bundle.manifest.cooperative_id)
+            storage.bundle_imports.c.cooperative_id == bundle.manifest.cooperative_id
+        )
     ).scalar()
     if latest is not None and bundle.manifest.reference_date < latest:
         raise ConflictError(
             f"this bundle's data end on {bundle.manifest.reference_date}, before the "
             f"{latest} of a bundle already imported for cooperative "
             f"'{bundle.manifest.cooperative_id}'; importing it would roll newer records back. "
-            "Import the newer bundle, or pass --allow-older to do it anyway")
+            "Import the newer bundle, or pass --allow-older to do it anyway"
+        )
 
 
 def sync_rows(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> TableCounts:
@@ -173,7 +198,7 @@ def sync_rows(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> TableCo
     if new:
         conn.execute(table.insert(), new)
     if changed:
-        bound = {c: sa.bindparam(f"b_{c}") for c in columns}
+        bound: dict[str, sa.BindParameter[Any]] = {c: sa.bindparam(f"b_{c}") for c in columns}
         statement = (
             table.update()
             .where(sa.and_(*(table.c[k] == bound[k] for k in keys)))
@@ -214,15 +239,15 @@ def _chunks(values: Sequence[Any]) -> Iterable[list[Any]]:
 
 def _records(frame: pd.DataFrame, table: sa.Table) -> list[dict[str, Any]]:
     """Plain Python values in the types the database returns, so rows compare equal."""
-    out = []
+    out: list[dict[str, Any]] = []
     date_columns = {c.name for c in table.columns if isinstance(c.type, sa.Date)}
     for raw in frame.to_dict(orient="records"):
-        record = {}
+        record: dict[str, Any] = {}
         for name, value in raw.items():
             value = _normalise(value)
             if name in date_columns and isinstance(value, datetime):
                 value = value.date()
-            record[name] = value
+            record[str(name)] = value
         out.append(record)
     return out
 

@@ -57,10 +57,21 @@ crops = sa.Table(
     *(
         sa.Column(name, sa.Float, nullable=False)
         for name in (
-            "base_temp_degc", "cap_temp_degc", "kc_ini", "kc_mid", "kc_end", "max_height_m",
-            "stage_ini_days", "stage_dev_days", "stage_mid_days", "stage_late_days",
-            "root_depth_max_m", "depletion_fraction_p", "yield_moisture_pct",
-            "grain_price_eur_t", "n_max_kg_ha",
+            "base_temp_degc",
+            "cap_temp_degc",
+            "kc_ini",
+            "kc_mid",
+            "kc_end",
+            "max_height_m",
+            "stage_ini_days",
+            "stage_dev_days",
+            "stage_mid_days",
+            "stage_late_days",
+            "root_depth_max_m",
+            "depletion_fraction_p",
+            "yield_moisture_pct",
+            "grain_price_eur_t",
+            "n_max_kg_ha",
         )
     ),
 )
@@ -197,8 +208,13 @@ class Workspace:
         return self.root / "reports"
 
     def create(self) -> None:
-        for path in (self.root, self.archive_dir, self.cache_dir, self.models_dir,
-                     self.reports_dir):
+        for path in (
+            self.root,
+            self.archive_dir,
+            self.cache_dir,
+            self.models_dir,
+            self.reports_dir,
+        ):
             path.mkdir(parents=True, exist_ok=True)
 
 
@@ -233,12 +249,14 @@ def ensure_schema(engine: Engine) -> None:
         METADATA.create_all(conn)
         found = conn.execute(sa.select(sa.func.max(schema_version.c.version))).scalar()
         if found is None:
-            conn.execute(schema_version.insert().values(
-                version=SCHEMA_VERSION, applied_at=datetime.now(UTC)))
+            conn.execute(
+                schema_version.insert().values(version=SCHEMA_VERSION, applied_at=datetime.now(UTC))
+            )
         elif found > SCHEMA_VERSION:
             raise WorkspaceError(
                 f"the workspace database has schema version {found}, newer than this program's "
-                f"{SCHEMA_VERSION}; upgrade agri-advisor or use another --workspace")
+                f"{SCHEMA_VERSION}; upgrade agri-advisor or use another --workspace"
+            )
 
 
 def archive_file(source: Path, sha256: str, archive_dir: Path) -> Path:

@@ -134,9 +134,7 @@ def read_csv_strings(path: Path, file_label: str, log: ProblemLog) -> pd.DataFra
         guess = next((sep for sep in (";", "\t", "|") if sep in header), None)
         if guess is not None:
             name = {"\t": "tab", ";": "';'", "|": "'|'"}[guess]
-            log.add(
-                file_label, "line 1", None, f"columns are separated by {name}; use commas"
-            )
+            log.add(file_label, "line 1", None, f"columns are separated by {name}; use commas")
             return None
     try:
         frame = pd.read_csv(
@@ -216,16 +214,24 @@ def _check_column(
         )
     present = ~empty
     if spec.kind in ("id", "text"):
-        values = raw.where(present, None)
         if spec.kind == "id":
             bad = present & ~raw.str.fullmatch(ID_PATTERN)
-            _report(log, file_label, spec, bad, raw, row_label, "is not a valid identifier "
-                    "(use letters, digits, '-', '_' and '.')")
+            _report(
+                log,
+                file_label,
+                spec,
+                bad,
+                raw,
+                row_label,
+                "is not a valid identifier (use letters, digits, '-', '_' and '.')",
+            )
         if spec.choices is not None:
             bad = present & ~raw.isin(spec.choices)
             hint = spec.choices_hint or f"use one of {', '.join(spec.choices)}"
             _report(log, file_label, spec, bad, raw, row_label, f"is not allowed; {hint}")
-        return values.astype(object)
+        values = raw.astype(object)
+        values.loc[empty] = None
+        return values
     if spec.kind == "bool":
         lowered = raw.str.lower()
         truthy = lowered.isin(["true", "1", "yes"])
@@ -237,16 +243,23 @@ def _check_column(
         result[falsy.to_numpy()] = False
         return pd.Series(result, index=raw.index)
     if spec.kind == "date":
-        parsed = pd.to_datetime(raw.where(present, None), format="%Y-%m-%d", errors="coerce")
+        parsed = pd.to_datetime(raw.mask(empty), format="%Y-%m-%d", errors="coerce")
         bad = present & parsed.isna()
         _report(log, file_label, spec, bad, raw, row_label, "is not a date; write YYYY-MM-DD")
         return parsed.astype("datetime64[ns]")
     # Numbers: a decimal comma is the commonest mistake in European exports.
-    numbers = pd.to_numeric(raw.where(present, None), errors="coerce")
+    numbers = pd.to_numeric(raw.mask(empty), errors="coerce")
     unparsable = present & numbers.isna()
     comma = unparsable & raw.str.fullmatch(r"-?\d+,\d+")
-    _report(log, file_label, spec, comma, raw, row_label,
-            "uses a decimal comma; use a point (12.5, not 12,5)")
+    _report(
+        log,
+        file_label,
+        spec,
+        comma,
+        raw,
+        row_label,
+        "uses a decimal comma; use a point (12.5, not 12,5)",
+    )
     _report(log, file_label, spec, unparsable & ~comma, raw, row_label, "is not a number")
     if spec.kind == "int":
         fractional = numbers.notna() & (numbers != np.round(numbers))

@@ -43,11 +43,22 @@ def browser_type_launch_args(
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
         "headless": True,
-        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
-        "env": {**os.environ, "XDG_CONFIG_HOME": str(xdg / "config"),
-                "XDG_CACHE_HOME": str(xdg / "cache")},
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+        ],
+        "env": {
+            **os.environ,
+            "XDG_CONFIG_HOME": str(xdg / "config"),
+            "XDG_CACHE_HOME": str(xdg / "cache"),
+        },
     }
 
 
@@ -72,11 +83,25 @@ def served_workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     engine.dispose()
     port = _free_port()
     log = root / "server.log"
-    command = [sys.executable, "-m", "agri_app.cli", "serve", "--workspace",
-               str(workspace.root), "--port", str(port)]
+    command = [
+        sys.executable,
+        "-m",
+        "agri_app.cli",
+        "serve",
+        "--workspace",
+        str(workspace.root),
+        "--port",
+        str(port),
+    ]
     with log.open("wb") as out:
-        proc = subprocess.Popen(command, cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            command,
+            cwd=REPO,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     try:
@@ -105,9 +130,11 @@ def wait_for_app(page: Page, timeout_ms: int = 30_000) -> None:
     """Block until the websocket is connected and the script has finished running."""
     page.wait_for_timeout(250)
     page.locator('[data-testid="stApp"][data-test-connection-state="CONNECTED"]').wait_for(
-        state="attached", timeout=timeout_ms)
+        state="attached", timeout=timeout_ms
+    )
     page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
-        state="attached", timeout=timeout_ms)
+        state="attached", timeout=timeout_ms
+    )
     expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=timeout_ms)
 
 

@@ -1,4 +1,4 @@
-"""Reading and validating the farm data bundle: a good bundle, and one broken copy per error class."""
+"""Reading and validating the farm data bundle: a good one, and one broken copy per error."""
 
 from __future__ import annotations
 
@@ -64,134 +64,159 @@ def _set(frame: pd.DataFrame, row: int, column: str, value: str) -> pd.DataFrame
 # Each case breaks one thing and names the message the user must see: file, line, column, fix.
 BROKEN_CSV_CASES = [
     pytest.param(
-        "weather.csv", lambda f: _set(f, 9, "tmax_degc", "95.0"),
+        "weather.csv",
+        lambda f: _set(f, 9, "tmax_degc", "95.0"),
         r"weather.csv, line 11, column 'tmax_degc': '95.0' is above 55; looks like °F",
         id="temperature-in-fahrenheit",
     ),
     pytest.param(
-        "weather.csv", lambda f: _set(f, 3, "rad_mj_m2", "12500"),
+        "weather.csv",
+        lambda f: _set(f, 3, "rad_mj_m2", "12500"),
         r"weather.csv, line 5, column 'rad_mj_m2': '12500' is above 45; looks like kJ",
         id="radiation-in-kj",
     ),
     pytest.param(
-        "weather.csv", lambda f: _set(f, 3, "vp_kpa", "11.5"),
+        "weather.csv",
+        lambda f: _set(f, 3, "vp_kpa", "11.5"),
         r"line 5, column 'vp_kpa': '11.5' is above 8; looks like hPa",
         id="vapour-pressure-in-hpa",
     ),
     pytest.param(
-        "operations.csv", lambda f: _set(_set(f, 2, "unit", "in"), 2, "amount", "1"),
+        "operations.csv",
+        lambda f: _set(_set(f, 2, "unit", "in"), 2, "amount", "1"),
         r"operations.csv, line 4, column 'unit': unit 'in' is wrong for irrigation: the unit "
         r"must be mm; multiply by 25.4",
         id="irrigation-in-inches",
     ),
     pytest.param(
-        "operations.csv", lambda f: _set(f, 0, "unit", "lb_N_ac"),
+        "operations.csv",
+        lambda f: _set(f, 0, "unit", "lb_N_ac"),
         r"operations.csv, line 2, column 'unit': .*must be kg_N_ha; multiply by 1.121",
         id="nitrogen-in-pounds-per-acre",
     ),
     pytest.param(
-        "seasons.csv", lambda f: _set(f, 0, "yield_t_ha", "8520"),
+        "seasons.csv",
+        lambda f: _set(f, 0, "yield_t_ha", "8520"),
         r"seasons.csv, line 2, column 'yield_t_ha': '8520' is above 30; in kg/ha\? divide by 1000",
         id="yield-in-kg",
     ),
     pytest.param(
-        "seasons.csv", lambda f: _set(f, 4, "field_id", "Z9"),
+        "seasons.csv",
+        lambda f: _set(f, 4, "field_id", "Z9"),
         r"seasons.csv, line 6, column 'field_id': 'Z9' is not a field_id of fields.geojson",
         id="unknown-field-in-seasons",
     ),
     pytest.param(
-        "operations.csv", lambda f: _set(f, 1, "field_id", "Z9"),
+        "operations.csv",
+        lambda f: _set(f, 1, "field_id", "Z9"),
         r"operations.csv, line 3, column 'field_id': 'Z9' is not a field_id",
         id="unknown-field-in-operations",
     ),
     pytest.param(
-        "satellite.csv", lambda f: _set(f, 0, "field_id", "Z9"),
+        "satellite.csv",
+        lambda f: _set(f, 0, "field_id", "Z9"),
         r"satellite.csv, line 2, column 'field_id': 'Z9' is not a field_id",
         id="unknown-field-in-satellite",
     ),
     pytest.param(
-        "satellite.csv", lambda f: _set(f, 0, "cloud_free_fraction", "95"),
+        "satellite.csv",
+        lambda f: _set(f, 0, "cloud_free_fraction", "95"),
         r"satellite.csv, line 2, column 'cloud_free_fraction': '95' is above 1; looks like percent",
         id="cloud-fraction-in-percent",
     ),
     pytest.param(
-        "seasons.csv", lambda f: _set(f, 2, "harvest_date", "2024-11-20"),
+        "seasons.csv",
+        lambda f: _set(f, 2, "harvest_date", "2024-11-20"),
         r"seasons.csv, line 4, column 'harvest_date': season 2024 of field 'A2' \(harvest "
         r"2024-11-20\) overlaps season 2025 sown 2024-10-25",
         id="overlapping-seasons",
     ),
     pytest.param(
-        "seasons.csv", lambda f: _set(f, 4, "harvest_date", "2023-08-10"),
+        "seasons.csv",
+        lambda f: _set(f, 4, "harvest_date", "2023-08-10"),
         r"seasons.csv, line 6, column 'harvest_date': harvest_date is not after sowing_date; "
         r"dates out of order",
         id="harvest-before-sowing",
     ),
     pytest.param(
-        "seasons.csv", lambda f: _set(f, 0, "season", "2026"),
+        "seasons.csv",
+        lambda f: _set(f, 0, "season", "2026"),
         r"seasons.csv, line 2, column 'sowing_date': sowing_date must fall in the season",
         id="season-year-not-harvest-year",
     ),
     pytest.param(
-        "seasons.csv", lambda f: _set(f, 4, "crop", ""),
+        "seasons.csv",
+        lambda f: _set(f, 4, "crop", ""),
         r"seasons.csv, line 6, column 'crop': value is missing",
         id="season-without-crop",
     ),
     pytest.param(
-        "seasons.csv", lambda f: _set(f, 4, "crop", "rapeseed"),
+        "seasons.csv",
+        lambda f: _set(f, 4, "crop", "rapeseed"),
         r"seasons.csv, line 6, column 'crop': unknown crop 'rapeseed'; use one of .*or add it "
         r"to the bundle's crops.csv",
         id="unknown-crop",
     ),
     pytest.param(
-        "seasons.csv", lambda f: _set(f, 0, "harvest_date", ""),
+        "seasons.csv",
+        lambda f: _set(f, 0, "harvest_date", ""),
         r"seasons.csv, line 2, column 'harvest_date': a yield is given but no harvest_date",
         id="yield-without-harvest",
     ),
     pytest.param(
-        "seasons.csv", lambda f: _set(f, 1, "sowing_date", "25/04/2025"),
+        "seasons.csv",
+        lambda f: _set(f, 1, "sowing_date", "25/04/2025"),
         r"seasons.csv, line 3, column 'sowing_date': '25/04/2025' is not a date; write YYYY-MM-DD",
         id="date-format",
     ),
     pytest.param(
-        "seasons.csv", lambda f: pd.concat([f, f.iloc[[0]]], ignore_index=True),
+        "seasons.csv",
+        lambda f: pd.concat([f, f.iloc[[0]]], ignore_index=True),
         r"seasons.csv, line 7, column 'season': duplicate of an earlier row with the same "
         r"field_id=A1, season=2024",
         id="duplicate-season",
     ),
     pytest.param(
-        "weather.csv", lambda f: f.drop(index=[200, 201, 202]),
+        "weather.csv",
+        lambda f: f.drop(index=[200, 201, 202]),
         r"weather.csv, column 'date': station 'st-1' lacks 3 day\(s\) of season 2024 of field "
         r"'A1' \(first missing 2024-04-18\)",
         id="weather-gap",
     ),
     pytest.param(
-        "weather.csv", lambda f: _set(f, 5, "tmin_degc", "12,5"),
+        "weather.csv",
+        lambda f: _set(f, 5, "tmin_degc", "12,5"),
         r"weather.csv, line 7, column 'tmin_degc': '12,5' uses a decimal comma",
         id="decimal-comma",
     ),
     pytest.param(
-        "weather.csv", lambda f: f.rename(columns={"tmax_degc": "tmax_degf"}),
+        "weather.csv",
+        lambda f: f.rename(columns={"tmax_degc": "tmax_degf"}),
         r"weather.csv, line 1, column 'tmax_degc': required column is missing \(found "
         r"'tmax_degf'",
         id="renamed-unit-column",
     ),
     pytest.param(
-        "weather.csv", lambda f: f.assign(wind_kmh="10"),
+        "weather.csv",
+        lambda f: f.assign(wind_kmh="10"),
         r"weather.csv, line 1, column 'wind_kmh': unknown column; did you mean",
         id="unknown-column",
     ),
     pytest.param(
-        "operations.csv", lambda f: _set(f, 0, "date", "2022-01-01"),
+        "operations.csv",
+        lambda f: _set(f, 0, "date", "2022-01-01"),
         r"operations.csv, line 2, column 'date': date is outside every season of the field",
         id="operation-outside-seasons",
     ),
     pytest.param(
-        "operations.csv", lambda f: _set(f, 3, "date", "2025-06-20"),
+        "operations.csv",
+        lambda f: _set(f, 3, "date", "2025-06-20"),
         r"operations.csv, line 5, column 'date': operation is after the bundle's reference_date",
         id="operation-in-the-future",
     ),
     pytest.param(
-        "sensors/devices.csv", lambda f: _set(f, 0, "timezone", "CET+1"),
+        "sensors/devices.csv",
+        lambda f: _set(f, 0, "timezone", "CET+1"),
         r"sensors/devices.csv, line 2, column 'timezone': not an IANA time zone",
         id="device-timezone",
     ),
@@ -244,7 +269,8 @@ def _edit_geojson(bundle_dir: Path, change: Callable[[dict], None]) -> None:
         ),
         pytest.param(
             lambda d: d["features"][0]["properties"].update(
-                wilting_point_m3_m3=0.3, field_capacity_m3_m3=0.2),
+                wilting_point_m3_m3=0.3, field_capacity_m3_m3=0.2
+            ),
             r"feature 1, column 'wilting_point_m3_m3': wilting point is not below field capacity",
             id="wilting-point-above-field-capacity",
         ),
@@ -258,7 +284,6 @@ def _edit_geojson(bundle_dir: Path, change: Callable[[dict], None]) -> None:
 def test_broken_fields_give_error_naming_feature_and_fix(
     bundle_dir: Path, change: Callable[[dict], None], expected: str
 ) -> None:
-
 
     _edit_geojson(bundle_dir, change)
     message = _problems(bundle_dir)
@@ -278,9 +303,16 @@ def test_missing_file_and_bad_manifest(bundle_dir: Path) -> None:
 @pytest.mark.parametrize(
     ("encode", "expected"),
     [
-        pytest.param(lambda t: t.replace(",", ";").encode(), "farms.csv, line 1: columns are separated by ';'; use commas", id="semicolons"),
-        pytest.param(lambda t: t.replace("Farm A", "Ferme Aé").encode("latin-1"),
-                     "farms.csv: not UTF-8", id="latin-1"),
+        pytest.param(
+            lambda t: t.replace(",", ";").encode(),
+            "farms.csv, line 1: columns are separated by ';'; use commas",
+            id="semicolons",
+        ),
+        pytest.param(
+            lambda t: t.replace("Farm A", "Ferme Aé").encode("latin-1"),
+            "farms.csv: not UTF-8",
+            id="latin-1",
+        ),
         pytest.param(lambda t: ("\ufeff" + t).encode(), None, id="utf-8-bom-is-fine"),
         pytest.param(lambda t: b"", "farms.csv: the file is empty", id="empty"),
     ],
@@ -310,8 +342,12 @@ def test_all_problems_are_reported_at_once(bundle_dir: Path, edit_csv: Edit) -> 
 def test_a_new_crop_is_a_row_of_data_not_code(bundle_dir: Path, edit_csv: Edit) -> None:
     builtin = pd.read_csv(Path(__file__).parents[2] / "pipelines" / "reference" / "crops.csv")
     rapeseed = builtin[builtin["crop_id"] == "winter_wheat"].assign(
-        crop_id="winter_rapeseed", crop_name="Winter oilseed rape", kc_mid=1.10,
-        yield_moisture_pct=9.0, grain_price_eur_t=450.0)
+        crop_id="winter_rapeseed",
+        crop_name="Winter oilseed rape",
+        kc_mid=1.10,
+        yield_moisture_pct=9.0,
+        grain_price_eur_t=450.0,
+    )
     rapeseed.to_csv(bundle_dir / "crops.csv", index=False)
     edit_csv(bundle_dir / "seasons.csv", lambda f: _set(f, 4, "crop", "winter_rapeseed"))
     bundle = read_bundle(bundle_dir)

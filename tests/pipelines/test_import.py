@@ -49,11 +49,13 @@ def test_newer_bundle_adds_seasons_and_completes_the_running_one(
     new = write_bundle(tmp_path / "new", reference_date="2025-12-01")
 
     def finish_and_extend(frame: pd.DataFrame) -> pd.DataFrame:
-        frame.loc[frame["field_id"].eq("A1") & frame["season"].eq("2025"),
-                  ["harvest_date", "yield_t_ha", "yield_moisture_pct"]] = [
-            "2025-10-12", "10.4", "15.5"]
-        extra = pd.DataFrame([["B1", "2026", "grain_maize", "", "2025-11-20", "", "", ""]],
-                             columns=frame.columns)
+        frame.loc[
+            frame["field_id"].eq("A1") & frame["season"].eq("2025"),
+            ["harvest_date", "yield_t_ha", "yield_moisture_pct"],
+        ] = ["2025-10-12", "10.4", "15.5"]
+        extra = pd.DataFrame(
+            [["B1", "2026", "grain_maize", "", "2025-11-20", "", "", ""]], columns=frame.columns
+        )
         return pd.concat([frame, extra], ignore_index=True)
 
     edit_csv(new / "seasons.csv", finish_and_extend)
@@ -66,8 +68,15 @@ def test_newer_bundle_adds_seasons_and_completes_the_running_one(
 
     engine = storage.connect(workspace.db_url)
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(storage.seasons).order_by(
-            storage.seasons.c.field_id, storage.seasons.c.season)).mappings().all()
+        rows = (
+            conn.execute(
+                sa.select(storage.seasons).order_by(
+                    storage.seasons.c.field_id, storage.seasons.c.season
+                )
+            )
+            .mappings()
+            .all()
+        )
     engine.dispose()
     a1_2025 = next(r for r in rows if r["field_id"] == "A1" and r["season"] == 2025)
     assert a1_2025["yield_t_ha"] == 10.4
@@ -84,8 +93,7 @@ def test_newer_bundle_adds_seasons_and_completes_the_running_one(
 
 
 def test_failure_half_way_leaves_the_database_as_it_was(
-    workspace: storage.Workspace, bundle_dir: Path, tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch
+    workspace: storage.Workspace, bundle_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _import(workspace, bundle_dir)
     before = dump_database(workspace.db_url)
@@ -120,8 +128,9 @@ def test_ids_of_another_cooperative_are_never_rewritten(
         _import(workspace, other)
 
 
-def test_archive_holds_every_file_by_content(workspace: storage.Workspace,
-                                             bundle_dir: Path) -> None:
+def test_archive_holds_every_file_by_content(
+    workspace: storage.Workspace, bundle_dir: Path
+) -> None:
     _import(workspace, bundle_dir)
     bundle = read_bundle(bundle_dir)
     for f in bundle.files:
@@ -133,7 +142,10 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
     workspace = storage.Workspace(tmp_path / "ws")
     engine = storage.open_workspace(workspace)
     with engine.begin() as conn:
-        conn.execute(storage.schema_version.insert().values(
-            version=storage.SCHEMA_VERSION + 1, applied_at=pd.Timestamp.now(tz="UTC")))
+        conn.execute(
+            storage.schema_version.insert().values(
+                version=storage.SCHEMA_VERSION + 1, applied_at=pd.Timestamp.now(tz="UTC")
+            )
+        )
     with pytest.raises(storage.WorkspaceError, match="newer than this program's"):
         storage.ensure_schema(engine)

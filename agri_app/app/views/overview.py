@@ -14,12 +14,12 @@ if coops.empty:
     )
     st.stop()
 
-for coop in coops.itertuples():
-    st.subheader(coop.cooperative_name)
+for coop in coops.to_dict("records"):
+    st.subheader(coop["cooperative_name"])
     c1, c2, c3 = st.columns(3)
-    c1.metric("Farms", int(coop.farms or 0))
-    c2.metric("Fields", int(coop.fields or 0))
-    c3.metric("Data until", str(coop.data_until or "–"))
+    c1.metric("Farms", f"{coop['farms'] or 0:.0f}")
+    c2.metric("Fields", f"{coop['fields'] or 0:.0f}")
+    c3.metric("Data until", str(coop["data_until"] or "–"))
 
 st.caption(
     "Yield forecasts and recommendations are not built in this version: the app shows the "
