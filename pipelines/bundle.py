@@ -293,7 +293,7 @@ def read_bundle(root: str | Path) -> Bundle:
             columns=["station_lat", "station_lon", "station_elevation_m"]
         ).sort_values(["station_id", "date"], ignore_index=True),
         satellite=satellite.sort_values(["field_id", "date"], ignore_index=True),
-        devices=devices.sort_values(["device_id", "port"], ignore_index=True),
+        devices=devices.sort_values(["device_id", "port", "installed_date"], ignore_index=True),
         crops=crops,
         files=_list_files(root),
     )
@@ -755,8 +755,9 @@ def _check_weather_coverage(
 
 
 def _check_devices(devices: pd.DataFrame, field_ids: set[str] | None, log: ProblemLog) -> None:
+    """One row per installation of a probe port; a port's installations may not overlap."""
     name = "sensors/devices.csv"
-    _unique(devices, ["device_id", "port"], name, log)
+    _unique(devices, ["device_id", "port", "installed_date"], name, log)
     _unknown(devices, "field_id", field_ids, name, "field_id of fields.geojson", log)
     zones = zoneinfo.available_timezones()
     bad_zone = devices["timezone"].notna() & ~devices["timezone"].isin(zones)
@@ -774,6 +775,21 @@ def _check_devices(devices: pd.DataFrame, field_ids: set[str] | None, log: Probl
             np.flatnonzero(order.to_numpy()),
             "removed_date",
             "removed_date is before installed_date; dates out of order",
+        )
+    ordered = devices.dropna(subset=["device_id", "port", "installed_date"]).sort_values(
+        ["device_id", "port", "installed_date"]
+    )
+    following = ordered.groupby(["device_id", "port"])["installed_date"].shift(-1)
+    still_in = ordered["removed_date"].isna() | (ordered["removed_date"] >= following)
+    overlap = following.notna() & still_in
+    for idx in ordered.index[overlap]:
+        log.add(
+            name,
+            f"line {idx + 2}",
+            "removed_date",
+            f"port {ordered.at[idx, 'port']} of device '{ordered.at[idx, 'device_id']}' is "
+            f"installed again on {_fmt(following.at[idx])} before this installation was "
+            "removed; set removed_date to the day it came out",
         )
 
 

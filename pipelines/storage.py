@@ -153,7 +153,7 @@ sensor_devices = sa.Table(
     sa.Column("depth_cm", sa.Float, nullable=False),
     sa.Column("sensor_model", sa.Text),
     sa.Column("timezone", sa.String(64), nullable=False),
-    sa.Column("installed_date", sa.Date, nullable=False),
+    sa.Column("installed_date", sa.Date, primary_key=True),
     sa.Column("removed_date", sa.Date),
 )
 archived_files = sa.Table(

@@ -220,6 +220,16 @@ BROKEN_CSV_CASES = [
         r"sensors/devices.csv, line 2, column 'timezone': not an IANA time zone",
         id="device-timezone",
     ),
+    pytest.param(
+        "sensors/devices.csv",
+        lambda f: pd.concat(
+            [f, f.iloc[[0]].assign(installed_date="2024-09-01", removed_date="")],
+            ignore_index=True,
+        ),
+        r"sensors/devices.csv, line 2, column 'removed_date': port 1 of device 'dev-1' is "
+        r"installed again on 2024-09-01 before this installation was removed",
+        id="device-installations-overlap",
+    ),
 ]
 
 
