@@ -1,0 +1,151 @@
+"""Weather for the sample-data generator: real Wageningen (NL1) years, re-dated and perturbed.
+
+The CABO files ``NL1.977`` … ``NL1.986`` ship inside the pcse wheel (``pcse/tests/test_data``).
+They are re-dated by +40 years (1977 → 2017 … 1986 → 2026; the leap years 1980/1984 line up
+with 2020/2024) and perturbed per station with seeded offsets and small daily noise. The values
+are rounded to the precision written to ``weather.csv`` *before* they drive WOFOST, so the crop
+model sees exactly the weather in the bundle (except inside the deliberate radiation gap, where
+the bundle has empty cells and the model keeps the station's values).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import numpy as np
+
+YEAR_SHIFT = 40
+REAL_YEARS = list(range(1977, 1987))
+ANGSTA, ANGSTB = 0.18, 0.55  # NL1 header gives -0.18 -0.55 (negative = irradiation column)
+
+
+def read_nl1(year: int) -> dict[dt.date, tuple[float, ...]]:
+    """Parse one CABO NL1 file: {date: (irrad_kJ, tmin, tmax, vap_kPa, wind, rain_mm)}."""
+    import pcse
+
+    path = os.path.join(
+        os.path.dirname(pcse.__file__), "tests", "test_data", f"NL1.{year % 1000:03d}"
+    )
+    out: dict[dt.date, tuple[float, ...]] = {}
+    with open(path, encoding="latin-1") as fh:
+        lines = [ln for ln in fh if ln.strip() and not ln.startswith("*")]
+    for ln in lines[1:]:  # first non-comment line is the station line
+        parts = ln.split()
+        if int(float(parts[0])) < 0:  # quality-flag lines (station number -999)
+            continue
+        yr, doy = int(parts[1]), int(parts[2])
+        vals = tuple(float(p) for p in parts[3:9])
+        if any(v <= -99 for v in vals):
+            raise ValueError(f"missing value in NL1 {yr} day {doy}")
+        out[dt.date(yr, 1, 1) + dt.timedelta(days=doy - 1)] = vals
+    return out
+
+
+def sat_vp_kpa(t_degc: np.ndarray) -> np.ndarray:
+    """FAO-56 saturation vapour pressure (kPa)."""
+    return 0.6108 * np.exp(17.27 * t_degc / (t_degc + 237.3))
+
+
+def base_weather(start: dt.date, end: dt.date) -> dict[str, np.ndarray]:
+    """Real NL1 weather re-dated by +40 years, as arrays over [start, end]."""
+    raw: dict[dt.date, tuple[float, ...]] = {}
+    for y in REAL_YEARS:
+        raw.update(read_nl1(y))
+    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    vals = np.array([raw[dt.date(d.year - YEAR_SHIFT, d.month, d.day)] for d in days])
+    return {
+        "date": np.array(days, dtype=object),
+        "irrad_kj": vals[:, 0],
+        "tmin": vals[:, 1],
+        "tmax": vals[:, 2],
+        "vap": vals[:, 3],
+        "wind": vals[:, 4],
+        "rain": vals[:, 5],
+    }
+
+
+def perturb(base: dict[str, np.ndarray], rng: np.random.Generator) -> tuple[dict, dict]:
+    """Station-specific perturbation. Returns (rounded daily arrays, perturbation parameters)."""
+    n = len(base["date"])
+    p = {
+        "temperature_offset_degc": round(float(rng.uniform(-0.4, 0.6)), 3),
+        "rain_factor": round(float(rng.uniform(0.85, 1.15)), 3),
+        "radiation_factor": round(float(rng.uniform(0.96, 1.04)), 3),
+        "wind_factor": round(float(rng.uniform(0.85, 1.15)), 3),
+        "daily_temperature_noise_sd_degc": 0.3,
+        "daily_rain_lognormal_sd": 0.25,
+        "daily_radiation_noise_sd_rel": 0.03,
+    }
+    # AR(1) temperature noise shared by tmin/tmax plus a small independent part
+    e = rng.normal(0.0, 0.3, n)
+    ar = np.empty(n)
+    acc = 0.0
+    for i in range(n):
+        acc = 0.6 * acc + np.sqrt(1 - 0.36) * e[i]
+        ar[i] = acc
+    tmin = base["tmin"] + p["temperature_offset_degc"] + ar + rng.normal(0, 0.15, n)
+    tmax = base["tmax"] + p["temperature_offset_degc"] + ar + rng.normal(0, 0.15, n)
+    tmin = np.round(tmin, 1)
+    tmax = np.round(np.maximum(tmax, tmin + 0.1), 1)
+    rain = base["rain"] * p["rain_factor"] * np.exp(rng.normal(-0.03, 0.25, n))
+    rain = np.round(np.where(base["rain"] > 0, rain, 0.0), 1)
+    rad = base["irrad_kj"] / 1000.0 * p["radiation_factor"] * (1 + rng.normal(0, 0.03, n))
+    rad = np.round(np.clip(rad, 0.1, 40.0), 2)
+    vp = base["vap"] * np.exp(rng.normal(0, 0.03, n))
+    vp = np.minimum(vp, np.floor(sat_vp_kpa(tmin) * 1000) / 1000)
+    vp = np.round(np.maximum(vp, 0.05), 3)
+    wind = np.round(
+        np.maximum(base["wind"] * p["wind_factor"] * (1 + rng.normal(0, 0.05, n)), 0.1), 1
+    )
+    return (
+        {
+            "date": base["date"],
+            "tmin": tmin,
+            "tmax": tmax,
+            "rain": rain,
+            "rad": rad,
+            "vp": vp,
+            "wind": wind,
+        },
+        p,
+    )
+
+
+def make_provider(w: dict, lat: float, lon: float, elev: float):
+    """In-memory pcse WeatherDataProvider driven by exactly the given (rounded) arrays."""
+    from pcse.base import WeatherDataContainer, WeatherDataProvider
+    from pcse.util import reference_ET
+
+    class _Provider(WeatherDataProvider):
+        def __init__(self):
+            WeatherDataProvider.__init__(self)
+            self.latitude, self.longitude, self.elevation = lat, lon, elev
+            self.description = ["perturbed NL1 (sample data generator)"]
+            for i, day in enumerate(w["date"]):
+                irrad = float(w["rad"][i]) * 1e6
+                tmin, tmax = float(w["tmin"][i]), float(w["tmax"][i])
+                vap = float(w["vp"][i]) * 10.0
+                wind = float(w["wind"][i])
+                e0, es0, et0 = reference_ET(
+                    day, lat, elev, tmin, tmax, irrad, vap, wind, ANGSTA, ANGSTB, ETMODEL="PM"
+                )
+                wdc = WeatherDataContainer(
+                    LAT=lat,
+                    LON=lon,
+                    ELEV=elev,
+                    DAY=day,
+                    IRRAD=irrad,
+                    TMIN=tmin,
+                    TMAX=tmax,
+                    VAP=vap,
+                    WIND=wind,
+                    RAIN=float(w["rain"][i]) / 10.0,
+                    E0=e0 / 10.0,
+                    ES0=es0 / 10.0,
+                    ET0=et0 / 10.0,
+                    TEMP=(tmin + tmax) / 2.0,
+                )
+                self._store_WeatherDataContainer(wdc, day)
+
+    return _Provider()
