@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from agri_app.cli_satellite import satellite_app
 from agri_app.settings import SAMPLE_BUNDLE, Settings
 from pipelines import storage
 from pipelines.bundle import read_bundle
@@ -22,6 +23,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+app.add_typer(satellite_app, name="satellite")
 
 WorkspaceOption = Annotated[
     Path | None,
