@@ -11,6 +11,7 @@ import hashlib
 import json
 import zoneinfo
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date
 from pathlib import Path
 from typing import Any, cast
@@ -124,6 +125,15 @@ WEATHER_COLUMNS = (
     ColumnSpec("station_lon", "float", lo=-180, hi=180),
     ColumnSpec("station_elevation_m", "float", lo=-450, hi=6000, above="in feet? × 0.3048"),
 )
+_NOT_FORECAST_COLUMNS = ("station_id", "date", "station_lat", "station_lon", "station_elevation_m")
+# forecast.csv: the daily weather columns for days ahead, per station and issue date. The only
+# bundle file whose dates may lie after the reference date.
+FORECAST_COLUMNS = (
+    ColumnSpec("station_id", "id"),
+    ColumnSpec("issued_date", "date"),
+    ColumnSpec("date", "date"),
+    *(spec for spec in WEATHER_COLUMNS if spec.name not in _NOT_FORECAST_COLUMNS),
+)
 INDEX_RANGE = {"lo": -1.0, "hi": 1.0, "above": "looks scaled (e.g. × 10000): divide by the scale"}
 SATELLITE_COLUMNS = (
     ColumnSpec("field_id", "id"),
@@ -188,6 +198,8 @@ class Bundle:
     devices: pd.DataFrame
     crops: pd.DataFrame  # built-in crops merged with the bundle's own
     files: tuple[BundleFile, ...]
+    # forecast.csv (optional): empty, with its columns, when the bundle has none.
+    forecast: pd.DataFrame = dataclass_field(default_factory=lambda: empty_forecast())
 
     @property
     def sha256(self) -> str:
@@ -255,6 +267,7 @@ def read_bundle(root: str | Path) -> Bundle:
     satellite = table("satellite.csv", SATELLITE_COLUMNS, required=False)
     devices = table("sensors/devices.csv", DEVICE_COLUMNS, required=False)
     extra_crops = table("crops.csv", CROP_COLUMNS, required=False)
+    forecast = table("forecast.csv", FORECAST_COLUMNS, required=False)
     crops = merge_crops(builtin_crops(), extra_crops)
 
     # Cross-file checks need every table parsed; a table that failed to parse is already reported.
@@ -276,11 +289,14 @@ def read_bundle(root: str | Path) -> Bundle:
         _check_keyed(satellite, ["field_id", "date"], "satellite.csv", field_ids, manifest, log)
     if devices is not None:
         _check_devices(devices, field_ids, log)
+    if forecast is not None:
+        _check_forecast(forecast, stations, manifest, log)
     log.raise_if_any("bundle")
 
     assert manifest is not None and farms is not None and fields is not None
     assert seasons is not None and operations is not None and weather is not None
     assert stations is not None and satellite is not None and devices is not None
+    assert forecast is not None
     return Bundle(
         root=root,
         manifest=manifest,
@@ -296,7 +312,17 @@ def read_bundle(root: str | Path) -> Bundle:
         devices=devices.sort_values(["device_id", "port", "installed_date"], ignore_index=True),
         crops=crops,
         files=_list_files(root),
+        forecast=forecast.sort_values(["station_id", "issued_date", "date"], ignore_index=True),
     )
+
+
+def empty_forecast() -> pd.DataFrame:
+    """forecast.csv's typed columns without rows: the forecast of a bundle that has none."""
+    log = ProblemLog()
+    empty = pd.DataFrame(columns=[s.name for s in FORECAST_COLUMNS])
+    frame = check_table(empty, FORECAST_COLUMNS, "forecast.csv", log)
+    assert frame is not None
+    return frame
 
 
 def _read_manifest(root: Path, log: ProblemLog) -> Manifest | None:
@@ -751,6 +777,52 @@ def _check_weather_coverage(
                 f"{row.season} of field '{row.field_id}' (first missing "
                 f"{missing[0].date()}); weather must cover every season from sowing to "
                 "harvest: fill the gap from a nearby station",
+            )
+
+
+def _check_forecast(
+    forecast: pd.DataFrame,
+    stations: pd.DataFrame | None,
+    manifest: Manifest | None,
+    log: ProblemLog,
+) -> None:
+    """A forecast is issued by the reference date, for known stations, for days from its issue."""
+    name = "forecast.csv"
+    _unique(forecast, ["station_id", "issued_date", "date"], name, log)
+    _unknown(
+        forecast,
+        "station_id",
+        set(stations["station_id"]) if stations is not None else None,
+        name,
+        "station_id of weather.csv",
+        log,
+    )
+    swapped = forecast["tmax_degc"] < forecast["tmin_degc"]
+    if swapped.any():
+        log.add_rows(
+            name,
+            np.flatnonzero(swapped.to_numpy()),
+            "tmax_degc",
+            "tmax_degc is below tmin_degc; are the two columns swapped?",
+        )
+    before_issue = forecast["date"] < forecast["issued_date"]
+    if before_issue.any():
+        log.add_rows(
+            name,
+            np.flatnonzero(before_issue.to_numpy()),
+            "date",
+            "date is before issued_date; a forecast covers the days from its issue on "
+            "(observed days belong in weather.csv)",
+        )
+    if manifest is not None:
+        late = forecast["issued_date"] > pd.Timestamp(manifest.reference_date)
+        if late.any():
+            log.add_rows(
+                name,
+                np.flatnonzero(late.to_numpy()),
+                "issued_date",
+                "issued_date is after the bundle's reference_date; a bundle holds the "
+                "forecasts issued up to that date",
             )
 
 

@@ -1,10 +1,14 @@
-"""Reference evapotranspiration (FAO-56 Penman-Monteith) through pyet, with units in the names."""
+"""Daily weather: FAO-56 reference evapotranspiration through pyet, with FAO-56's fallbacks for
+missing radiation, humidity and wind, and growing degree days. Units are in the names."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 import pyet
+from numpy.typing import ArrayLike, NDArray
 
 
 def reference_et_fao56_mm(
@@ -49,3 +53,216 @@ def reference_et_fao56_mm(
         ea=vp_kpa,
     )
     return pd.Series(eto, index=tmean.index, name="eto_mm")
+
+
+# FAO-56 eq. 50 (Hargreaves' radiation formula): kRs for interior locations, where land mass
+# dominates and air masses are not strongly influenced by a large water body, and for coastal
+# locations on or adjacent to the coast of a large land mass.
+KRS_INTERIOR = 0.16
+KRS_COASTAL = 0.19
+# FAO-56 Chapter 3, "Missing wind speed data": 2 m/s, the average over 2000 weather stations
+# around the globe, as a temporary estimate.
+DEFAULT_WIND_M_S = 2.0
+
+FALLBACK_FLAGS = ("rad_fallback", "humidity_fallback", "wind_fallback")
+
+
+def saturation_vapour_pressure_kpa(t_degc: ArrayLike) -> NDArray[np.float64]:
+    """Saturation vapour pressure e°(T) in kPa (FAO-56 eq. 11)."""
+    t = np.asarray(t_degc, dtype=np.float64)
+    result: NDArray[np.float64] = 0.6108 * np.exp(17.27 * t / (t + 237.3))
+    return result
+
+
+def extraterrestrial_radiation_mj_m2(
+    dates: pd.DatetimeIndex, lat_deg: float
+) -> NDArray[np.float64]:
+    """Daily extraterrestrial radiation Ra in MJ/m²/day (FAO-56 eq. 21, through pyet)."""
+    ra = pyet.extraterrestrial_r(dates, np.deg2rad(lat_deg))
+    return np.asarray(ra, dtype=np.float64)
+
+
+def clear_sky_radiation_mj_m2(ra_mj_m2: ArrayLike, elevation_m: float) -> NDArray[np.float64]:
+    """Clear-sky solar radiation Rso in MJ/m²/day (FAO-56 eq. 37)."""
+    result: NDArray[np.float64] = (0.75 + 2e-5 * elevation_m) * np.asarray(ra_mj_m2, np.float64)
+    return result
+
+
+def solar_radiation_from_temperature_mj_m2(
+    tmin_degc: ArrayLike,
+    tmax_degc: ArrayLike,
+    ra_mj_m2: ArrayLike,
+    *,
+    elevation_m: float,
+    krs: float = KRS_INTERIOR,
+) -> NDArray[np.float64]:
+    """Solar radiation from the daily temperature range (FAO-56 eq. 50), at most Rso (eq. 37).
+
+    Rs = kRs √(Tmax − Tmin) Ra: the range is wider under clear skies. Rs cannot exceed the
+    clear-sky radiation, so the estimate is capped at Rso.
+    """
+    tmin = np.asarray(tmin_degc, dtype=np.float64)
+    tmax = np.asarray(tmax_degc, dtype=np.float64)
+    ra = np.asarray(ra_mj_m2, dtype=np.float64)
+    rs = krs * np.sqrt(np.maximum(tmax - tmin, 0.0)) * ra
+    result: NDArray[np.float64] = np.minimum(rs, clear_sky_radiation_mj_m2(ra, elevation_m))
+    return result
+
+
+def reference_et_with_fallbacks_mm(
+    tmin_degc: pd.Series,
+    tmax_degc: pd.Series,
+    *,
+    elevation_m: float,
+    lat_deg: float,
+    rad_mj_m2: pd.Series | None = None,
+    vp_kpa: pd.Series | None = None,
+    rh_pct: pd.Series | None = None,
+    wind_m_s: pd.Series | None = None,
+    krs: float = KRS_INTERIOR,
+) -> pd.DataFrame:
+    """Daily FAO-56 reference ET where some of radiation, humidity and wind may be missing.
+
+    Each day uses what was measured and FAO-56's documented estimate for what was not (Chapter 3,
+    "Missing data"), and says so in a flag column:
+
+    - `rad_fallback`: radiation from the temperature range (eq. 50 with `krs`, capped at Rso);
+    - `humidity_fallback`: no vapour pressure and no relative humidity, so the dew point is taken
+      as Tmin and ea = e°(Tmin) (eq. 48). A mean relative humidity, when given, gives
+      ea = RHmean/100 × es (eq. 19) and is not a fallback;
+    - `wind_fallback`: 2 m/s.
+
+    Inputs are Series on one DatetimeIndex; missing values are NaN, and a missing Series means
+    missing every day. Returns, on the same index: `eto_mm`, the values used (`rad_used_mj_m2`,
+    `vp_used_kpa`, `wind_used_m_s`), `rh_min_pct` (estimated as 100 ea / e°(Tmax), as FAO-56
+    Chapter 6 does from the dew point, for the Kc climate adjustment) and the three flags.
+    """
+    index = tmin_degc.index
+    if not isinstance(index, pd.DatetimeIndex):
+        raise ValueError("inputs need a DatetimeIndex (pyet derives the day of year from it)")
+
+    def values(series: pd.Series | None) -> NDArray[np.float64]:
+        if series is None:
+            return np.full(len(index), np.nan)
+        return series.to_numpy(dtype=np.float64, na_value=np.nan)
+
+    tmin, tmax = values(tmin_degc), values(tmax_degc)
+    rad, vp, rh, wind = values(rad_mj_m2), values(vp_kpa), values(rh_pct), values(wind_m_s)
+
+    rad_fallback = ~np.isfinite(rad)
+    ra = extraterrestrial_radiation_mj_m2(index, lat_deg)
+    rs_estimate = solar_radiation_from_temperature_mj_m2(
+        tmin, tmax, ra, elevation_m=elevation_m, krs=krs
+    )
+    rad_used = np.where(rad_fallback, rs_estimate, rad)
+
+    e_tmin, e_tmax = saturation_vapour_pressure_kpa(tmin), saturation_vapour_pressure_kpa(tmax)
+    from_rh = ~np.isfinite(vp) & np.isfinite(rh)
+    humidity_fallback = ~np.isfinite(vp) & ~np.isfinite(rh)
+    vp_used = np.where(
+        humidity_fallback, e_tmin, np.where(from_rh, rh / 100 * (e_tmax + e_tmin) / 2, vp)
+    )
+
+    wind_fallback = ~np.isfinite(wind)
+    wind_used = np.where(wind_fallback, DEFAULT_WIND_M_S, wind)
+
+    eto = reference_et_fao56_mm(
+        pd.Series(tmin, index=index),
+        pd.Series(tmax, index=index),
+        pd.Series(wind_used, index=index),
+        elevation_m=elevation_m,
+        lat_deg=lat_deg,
+        rad_mj_m2=pd.Series(rad_used, index=index),
+        vp_kpa=pd.Series(vp_used, index=index),
+    )
+    return pd.DataFrame(
+        {
+            "eto_mm": eto.to_numpy(dtype=np.float64),
+            "rad_used_mj_m2": rad_used,
+            "vp_used_kpa": vp_used,
+            "wind_used_m_s": wind_used,
+            "rh_min_pct": np.clip(100 * vp_used / e_tmax, 0.0, 100.0),
+            "rad_fallback": rad_fallback,
+            "humidity_fallback": humidity_fallback,
+            "wind_fallback": wind_fallback,
+        },
+        index=index,
+    )
+
+
+def daily_reference_et(
+    weather: pd.DataFrame,
+    stations: pd.DataFrame,
+    *,
+    krs: float | Mapping[str, float] = KRS_INTERIOR,
+) -> pd.DataFrame:
+    """`weather.csv`-shaped rows with reference ET and its fallback flags, station by station.
+
+    `stations` has `station_id`, `lat` and `elevation_m` (as `Bundle.stations`). `krs` is one
+    value or one per station_id (use `KRS_COASTAL` for stations near the sea). Returns the
+    weather rows (sorted by station and date) with the columns of
+    `reference_et_with_fallbacks_mm` added.
+    """
+    missing = {"station_id", "date", "tmin_degc", "tmax_degc"} - set(weather.columns)
+    if missing:
+        raise ValueError(f"weather lacks the columns {', '.join(sorted(missing))}")
+    unknown = set(weather["station_id"]) - set(stations["station_id"])
+    if unknown:
+        raise ValueError(
+            f"no location for station(s) {', '.join(sorted(map(str, unknown)))}; "
+            "add them to the stations table (lat, elevation_m)"
+        )
+    lat_of = dict(zip(stations["station_id"], stations["lat"].astype(float), strict=True))
+    elevation_of = dict(
+        zip(stations["station_id"], stations["elevation_m"].astype(float), strict=True)
+    )
+    parts = []
+    for station_id, rows in weather.sort_values(["station_id", "date"]).groupby(
+        "station_id", sort=True
+    ):
+        day = pd.DatetimeIndex(pd.to_datetime(rows["date"]))
+        station_krs = (
+            krs if isinstance(krs, float | int) else krs.get(str(station_id), KRS_INTERIOR)
+        )
+        et = reference_et_with_fallbacks_mm(
+            _column(rows, "tmin_degc", day),
+            _column(rows, "tmax_degc", day),
+            elevation_m=elevation_of[station_id],
+            lat_deg=lat_of[station_id],
+            rad_mj_m2=_column(rows, "rad_mj_m2", day),
+            vp_kpa=_column(rows, "vp_kpa", day),
+            rh_pct=_column(rows, "rh_pct", day),
+            wind_m_s=_column(rows, "wind_m_s", day),
+            krs=float(station_krs),
+        )
+        parts.append(pd.concat([rows.reset_index(drop=True), et.reset_index(drop=True)], axis=1))
+    if not parts:
+        raise ValueError("weather has no rows")
+    return pd.concat(parts, ignore_index=True)
+
+
+def _column(rows: pd.DataFrame, name: str, day: pd.DatetimeIndex) -> pd.Series:
+    """A float column of `rows` on the day index; all NaN when the table lacks it."""
+    if name not in rows.columns:
+        return pd.Series(np.nan, index=day)
+    return pd.Series(rows[name].to_numpy(dtype=np.float64, na_value=np.nan), index=day)
+
+
+def growing_degree_days(
+    tmin_degc: ArrayLike,
+    tmax_degc: ArrayLike,
+    base_temp_degc: ArrayLike,
+    cap_temp_degc: ArrayLike,
+) -> NDArray[np.float64]:
+    """Daily growing degree days (°C·d) with a crop's base and cap temperatures.
+
+    The daily mean (Tmax + Tmin)/2 is capped at `cap_temp_degc`, then the base is subtracted and
+    negative values set to 0: McMaster & Wilhelm (1997, Agric. For. Meteorol. 87:291) method 1,
+    with the upper cut-off of the crop table (`pipelines/reference/crops.md`). Arguments
+    broadcast, so one call serves many fields and days; dask arrays stay lazy.
+    """
+    # ufuncs rather than np.asarray, so dask arrays dispatch and stay lazy
+    tmean = np.divide(np.add(tmin_degc, tmax_degc), 2.0)
+    capped = np.minimum(tmean, cap_temp_degc)
+    result: NDArray[np.float64] = np.maximum(np.subtract(capped, base_temp_degc), 0.0)
+    return result

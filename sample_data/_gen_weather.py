@@ -149,3 +149,47 @@ def make_provider(w: dict, lat: float, lon: float, elev: float):
                 self._store_WeatherDataContainer(wdc, day)
 
     return _Provider()
+
+
+FORECAST_DAYS = 14
+
+
+def forecast(
+    w: dict[str, np.ndarray], issued: dt.date, rng: np.random.Generator, days: int = FORECAST_DAYS
+) -> list[dict]:
+    """A synthetic daily forecast issued on `issued` for the next `days` days.
+
+    It is the station's own (perturbed, rounded) weather for those days, the weather the crop model
+    saw, plus errors that grow with lead time: a temperature error shared by Tmin and Tmax with
+    sd 0.6 + 0.2 x lead degC, rain on a share 0.04 x lead of the days swapped with another day of
+    the window (a misplaced front) and scaled by a log-normal factor, and relative errors for
+    radiation, vapour pressure and wind. `rng` is the forecast's own stream, so the other outputs
+    of the generator do not change when the forecast does.
+    """
+    index = {d: i for i, d in enumerate(w["date"])}
+    first = index[issued + dt.timedelta(days=1)]
+    sl = slice(first, first + days)
+    lead = np.arange(1, days + 1, dtype=float)
+    t_err = rng.normal(0.0, 0.6 + 0.2 * lead)
+    tmin = np.round(w["tmin"][sl] + t_err + rng.normal(0.0, 0.3, days), 1)
+    tmax = np.round(np.maximum(w["tmax"][sl] + t_err + rng.normal(0.0, 0.3, days), tmin + 0.1), 1)
+    rain = w["rain"][sl].copy()
+    swap = rng.random(days) < 0.04 * lead
+    rain = np.where(swap, rain[rng.permutation(days)], rain)
+    rain = np.round(rain * np.exp(rng.normal(0.0, 0.2 + 0.06 * lead)), 1)
+    rad = np.round(np.clip(w["rad"][sl] * (1 + rng.normal(0.0, 0.04 + 0.02 * lead)), 0.5, 40.0), 2)
+    vp = w["vp"][sl] * np.exp(rng.normal(0.0, 0.03 + 0.01 * lead))
+    vp = np.round(np.maximum(np.minimum(vp, np.floor(sat_vp_kpa(tmin) * 1000) / 1000), 0.05), 3)
+    wind = np.round(np.maximum(w["wind"][sl] * np.exp(rng.normal(0.0, 0.1 + 0.02 * lead)), 0.1), 1)
+    return [
+        {
+            "date": w["date"][first + k],
+            "tmin": float(tmin[k]),
+            "tmax": float(tmax[k]),
+            "rain": float(rain[k]),
+            "rad": float(rad[k]),
+            "vp": float(vp[k]),
+            "wind": float(wind[k]),
+        }
+        for k in range(days)
+    ]

@@ -6,11 +6,12 @@ One cooperative (``coop-betuwe``) with 4 farms and about 24 fields each in the B
 Vallei around Wageningen, seasons 2018-2025 (harvested, with observed yields) and 2026 in progress
 (reference date 2026-05-25), in the folder format of ``docs/bundle-format.md``: ``bundle.json``,
 ``farms.csv``, ``fields.geojson``, ``seasons.csv``, ``operations.csv``, ``weather.csv``,
-``satellite.csv`` and ``sensors/`` (``devices.csv``, METER ZENTRA-style exports and a generic long
-CSV). ``truth/`` holds what a real cooperative would not know (never read by the app): soil N
-parameters, noise-free simulated yields, the 2026 N-rate sweeps with quadratic-plateau fits and
-economic optimum N rates, the 2026 maize irrigation runs, planned operations after the reference
-date, cloud-contaminated satellite observations and the injected sensor faults.
+``satellite.csv``, ``forecast.csv`` (14 days ahead of the reference date) and ``sensors/``
+(``devices.csv``, METER ZENTRA-style exports and a generic long CSV). ``truth/`` holds what a real
+cooperative would not know (never read by the app): soil N parameters, noise-free simulated
+yields, the 2026 N-rate sweeps with quadratic-plateau fits and economic optimum N rates, the 2026
+maize irrigation runs, planned operations after the reference date, cloud-contaminated satellite
+observations and the injected sensor faults.
 
 How
 ---
@@ -1031,6 +1032,43 @@ def write_all(
         wrows,
     )
 
+    # ---- forecast.csv: issued on the reference date, from each station's own stream
+    frows = []
+    for fi, farm in enumerate(farms):
+        days = gweather.forecast(weather[farm["station_id"]], ref, rng_for("forecast", fi))
+        for day in days:
+            frows.append(
+                [
+                    farm["station_id"],
+                    ref.isoformat(),
+                    day["date"].isoformat(),
+                    fmt(day["tmin"], 1),
+                    fmt(day["tmax"], 1),
+                    fmt(day["rain"], 1),
+                    fmt(day["rad"], 2),
+                    fmt(day["vp"], 3),
+                    "",
+                    fmt(day["wind"], 1),
+                ]
+            )
+    frows.sort(key=lambda x: (x[0], x[2]))
+    write_csv(
+        demo / "forecast.csv",
+        [
+            "station_id",
+            "issued_date",
+            "date",
+            "tmin_degc",
+            "tmax_degc",
+            "precip_mm",
+            "rad_mj_m2",
+            "vp_kpa",
+            "rh_pct",
+            "wind_m_s",
+        ],
+        frows,
+    )
+
     # ---- satellite.csv
     sat_dates = gremote.acquisition_dates(WEATHER_START, ref, SAT_ANCHOR)
     fields_by_farm = {
@@ -1105,6 +1143,9 @@ def write_all(
         "weather_redating": f"+{gweather.YEAR_SHIFT} years (1977-1986 -> 2017-2026)",
         "weather_perturbation": wx_meta,
         "weather_gaps": [gap] if gap else [],
+        "forecast": f"forecast.csv: {gweather.FORECAST_DAYS} days after the reference date, "
+        "issued on it: each station's own weather for those days with errors growing with lead "
+        "time (see _gen_weather.forecast)",
         "satellite_acquisition_phase": f"every 5 days from {SAT_ANCHOR.isoformat()}",
         "sensor_log_interval_minutes": {"zentra": ZENTRA_STEP_H * 60, "long": LONG_STEP_H * 60},
     }
