@@ -10,12 +10,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy.engine import Engine
 
+from agri_app.cli_models import advise_command, evaluate_command, train_command
 from agri_app.cli_satellite import satellite_app
+from agri_app.cli_sensors import sensors_app
 from agri_app.settings import SAMPLE_BUNDLE, Settings
 from pipelines import storage
-from pipelines.bundle import read_bundle
+from pipelines.bundle import Bundle, read_bundle
 from pipelines.importer import ConflictError, ImportReport, import_bundle
+from pipelines.sensors.ingest import ingest_bundle_sensors
 from pipelines.tables import InputError
 
 app = typer.Typer(
@@ -24,6 +28,10 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(satellite_app, name="satellite")
+app.add_typer(sensors_app, name="sensors")
+app.command("train")(train_command)
+app.command("advise")(advise_command)
+app.command("evaluate")(evaluate_command)
 
 WorkspaceOption = Annotated[
     Path | None,
@@ -71,9 +79,31 @@ def _import(settings: Settings, bundle_dir: Path, allow_older: bool = False) -> 
         typer.echo(
             f"importing into {workspace.root} ({engine.url.render_as_string()}) ...", err=True
         )
-        return import_bundle(engine, bundle, workspace, allow_older=allow_older)
+        report = import_bundle(engine, bundle, workspace, allow_older=allow_older)
     except (ConflictError, storage.WorkspaceError) as exc:
         raise _fail(str(exc)) from None
+    if bundle.sensor_logs:
+        _ingest_sensor_logs(engine, workspace, bundle)
+    return report
+
+
+def _ingest_sensor_logs(engine: Engine, workspace: storage.Workspace, bundle: Bundle) -> None:
+    """Parse the bundle's raw sensor logs into readings (a log seen before is skipped)."""
+    typer.echo(f"ingesting {len(bundle.sensor_logs)} sensor log(s) ...", err=True)
+    reports = ingest_bundle_sensors(engine, workspace, bundle)
+    totals = {
+        k: sum(getattr(r, k) for r in reports)
+        for k in ("accepted", "duplicate", "rejected", "flagged")
+    }
+    skipped = sum(r.status == "skipped" for r in reports)
+    refused = [r for r in reports if r.status == "rejected"]
+    typer.echo(
+        f"sensor logs: {len(reports) - skipped} ingested, {skipped} seen before; readings "
+        + ", ".join(f"{v} {k}" for k, v in totals.items()),
+        err=True,
+    )
+    for r in refused:
+        typer.echo(f"  rejected {r.file_name}: see `agri sensors quarantine`", err=True)
 
 
 @app.command("import")
@@ -167,10 +197,18 @@ def demo(
     settings = Settings.from_env(workspace)
     typer.echo("step 1/3: import the sample cooperative")
     _print_report(_import(settings, bundle))
-    typer.echo(
-        "step 2/3: train the models: not available yet (the yield and input models are not "
-        "built in this version); the app shows the imported data only"
-    )
+    # Imported here: the model modules load LightGBM, which the other commands do not need.
+    from agri_app.cli_models import SKILL_NOTE, format_skill_table, train_models
+
+    typer.echo("step 2/3: train the models (held-out skill against naive baselines)")
+    try:
+        trained = train_models(settings, read_bundle(bundle))
+    except ValueError as exc:
+        typer.echo(f"step 2/3: train the models: not available yet ({exc})")
+    else:
+        typer.echo(format_skill_table(trained.model.skill))
+        typer.echo(SKILL_NOTE)
+        typer.echo(f"model {trained.version} saved ({trained.seconds:.0f} s)")
     if serve_app:
         typer.echo("step 3/3: serve the app")
         _serve(settings, port, "127.0.0.1")

@@ -283,3 +283,6 @@ def table_counts(engine: Engine) -> dict[str, int]:
             name: int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar() or 0)
             for name, table in METADATA.tables.items()
         }
+
+
+import pipelines.sensors.schema  # noqa: E402,F401  (registers the sensor tables)

@@ -1,0 +1,303 @@
+"""Per-field advice for a date: the models' outputs combined into one row per field with a
+status and the reasons an agronomist can check.
+
+`build_advice` wires the pieces (features as of the date, yield forecast with interval and
+drivers, nitrogen recommendation, irrigation plan from the projected water balance);
+`advice_rules` turns them into `status` and `reasons`. The science lives in `models/`; the rules
+here only decide what to say.
+
+Statuses, in order of precedence:
+
+- `no-season`: the field has no crop growing on the date;
+- `no-model`: the crop has no trained model (too few harvested seasons);
+- `act`: there is something to do: nitrogen to apply now, or irrigation due within the forecast;
+- `watch`: nothing to do yet, but the P50 forecast is more than `watch_below_past_pct` below
+  the field's past yields of the crop, or the field will be short of water and cannot be
+  irrigated (no equipment), or forecast rain is expected to cover a deficit;
+- `ok`: none of the above.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from agri_app.settings import Settings
+from models.explain import top_drivers
+from models.irrigation import irrigation_plan, projected_water_balance, yield_at_stake
+from models.nitrogen import recommend_nitrogen
+from models.yield_model import YieldModel, predict_yield
+from pipelines.features import FeatureParameters, build_features
+from pipelines.season_grid import SeasonSources
+from pipelines.waterbalance import WaterBalanceParameters
+
+ADVICE_COLUMNS = (
+    "field_id",
+    "season",
+    "crop",
+    "as_of",
+    "yield_p10_t_ha",
+    "yield_p50_t_ha",
+    "yield_p90_t_ha",
+    "yield_moisture_pct",
+    "season_progress_pct",
+    "n_applied_kg_ha",
+    "n_rate_now_kg_ha",
+    "n_total_recommended_kg_ha",
+    "n_expected_gain_t_ha",
+    "irrigation_mm",
+    "irrigation_date",
+    "irrigation_yield_at_stake_t_ha",
+    "reaches_raw_date",
+    "status",
+    "reasons",
+    "drivers",
+)
+
+
+@dataclass(frozen=True)
+class AdviceRules:
+    """Thresholds of the wording rules (not of the science).
+
+    `watch_below_past_pct`: a P50 this far below the field's past mean yield of the crop earns
+    `watch`; about one standard deviation of the sample cooperative's wheat yields within a
+    season (0.7-1.4 t/ha on 10.5 t/ha).
+    """
+
+    watch_below_past_pct: float = 10.0
+
+
+def in_season_requests(seasons: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """(field_id, season, as_of) of the seasons growing on `as_of`: sown on or before it and not
+    harvested before it."""
+    growing = seasons[
+        (seasons["sowing_date"] <= as_of)
+        & (seasons["harvest_date"].isna() | (seasons["harvest_date"] > as_of))
+    ]
+    growing = growing.sort_values(["field_id", "sowing_date"]).drop_duplicates(
+        "field_id", keep="last"
+    )
+    return pd.DataFrame(
+        {
+            "field_id": growing["field_id"].to_numpy(),
+            "season": growing["season"].astype(np.int64).to_numpy(),
+            "as_of": as_of,
+        }
+    )
+
+
+def build_advice(
+    sources: SeasonSources,
+    stations: pd.DataFrame,
+    forecast: pd.DataFrame,
+    model: YieldModel,
+    settings: Settings,
+    as_of: pd.Timestamp,
+    rules: AdviceRules | None = None,
+) -> pd.DataFrame:
+    """One row per field of `sources.fields` with the `ADVICE_COLUMNS`, for `as_of`.
+
+    `sources` may hold data after `as_of` (a back-test): features cut at as_of, and the water
+    balance projection uses only observed weather up to as_of and the forecast issued by then.
+    """
+    rules = rules or AdviceRules()
+    as_of = pd.Timestamp(as_of).normalize()
+    balance_params = WaterBalanceParameters(irrigation_efficiency=settings.irrigation_efficiency)
+    requests = in_season_requests(sources.seasons, as_of)
+    frame = pd.DataFrame({"field_id": sources.fields["field_id"].to_numpy()})
+    if requests.empty:
+        return advice_rules(_empty_advice(frame, as_of), rules)
+
+    features = build_features(
+        sources, requests, FeatureParameters(water_balance=balance_params)
+    ).reset_index()
+    forecast_yield = predict_yield(model, features)
+    nitrogen = recommend_nitrogen(model, features, sources.crops, settings.nitrogen())
+    drivers = top_drivers(model, features)
+
+    balance = projected_water_balance(
+        sources, sources.weather, stations, forecast, requests, balance_params
+    )
+    irrigated = sources.fields.set_index("field_id")["irrigated"].astype(bool)
+    plan = irrigation_plan(balance, settings.irrigation(), irrigated)
+    plan = features[["field_id", "season"]].merge(plan, on=["field_id", "season"], how="left")
+    stake = yield_at_stake(model, features, plan["irrigation_mm"].fillna(0.0).to_numpy())
+
+    crops = sources.crops.set_index("crop_id")
+    rows = pd.DataFrame(
+        {
+            "field_id": features["field_id"],
+            "season": features["season"].astype(np.int64),
+            "crop": features["crop"].astype(str),
+            "as_of": as_of,
+            "yield_p10_t_ha": forecast_yield["yield_p10_t_ha"].to_numpy(),
+            "yield_p50_t_ha": forecast_yield["yield_p50_t_ha"].to_numpy(),
+            "yield_p90_t_ha": forecast_yield["yield_p90_t_ha"].to_numpy(),
+            "yield_moisture_pct": features["crop"].map(crops["yield_moisture_pct"]).to_numpy(),
+            "season_progress_pct": 100.0 * forecast_yield["season_progress"].to_numpy(),
+            "n_applied_kg_ha": nitrogen["n_applied_kg_ha"].to_numpy(),
+            "n_rate_now_kg_ha": nitrogen["n_rate_now_kg_ha"].to_numpy(),
+            "n_total_recommended_kg_ha": nitrogen["n_total_recommended_kg_ha"].to_numpy(),
+            "n_expected_gain_t_ha": nitrogen["n_expected_gain_t_ha"].to_numpy(),
+            "n_cap_kg_ha": nitrogen["n_cap_kg_ha"].to_numpy(),
+            "n_response_supported": nitrogen["n_response_supported"].to_numpy(),
+            "grain_price_eur_t": features["crop"].map(crops["grain_price_eur_t"]).to_numpy(),
+            "irrigation_mm": plan["irrigation_mm"].to_numpy(),
+            "irrigation_date": plan["irrigation_date"].to_numpy(),
+            "irrigation_yield_at_stake_t_ha": stake,
+            "reaches_raw_date": plan["reaches_raw_date"].to_numpy(),
+            "irrigation_reason": plan["irrigation_reason"].to_numpy(),
+            "irrigation_advised": plan["irrigation_mm"].fillna(0.0).to_numpy() > 0,
+            "past_mean_yield_t_ha": features["past_mean_yield_t_ha"].to_numpy(),
+            "has_model": features["crop"].astype(str).isin(list(model.crops)).to_numpy(),
+            "drivers": drivers.to_numpy(),
+        }
+    )
+    merged = frame.merge(rows, on="field_id", how="left")
+    merged["as_of"] = as_of
+    return advice_rules(merged, rules, settings.n_price_eur_per_kg_n)
+
+
+def _empty_advice(frame: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    out = frame.copy()
+    for column in ADVICE_COLUMNS:
+        if column not in out.columns:
+            out[column] = np.nan
+    out["as_of"] = as_of
+    return out
+
+
+def _float(row: dict[str, object], key: str) -> float:
+    """The row's value as a float; NaN when missing or not a number."""
+    value = row.get(key)
+    if isinstance(value, int | float | np.integer | np.floating):
+        return float(value)
+    return float("nan")
+
+
+def _text(row: dict[str, object], key: str) -> str:
+    """The row's value as text; empty when missing."""
+    value = row.get(key)
+    if value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return str(value)
+
+
+def _fmt(value: float, spec: str) -> str:
+    return format(value, spec) if np.isfinite(value) else "?"
+
+
+def advice_rules(
+    frame: pd.DataFrame, rules: AdviceRules, n_price_eur_per_kg_n: float = 1.10
+) -> pd.DataFrame:
+    """`status` and `reasons` (one string, reasons separated by " | ") for each row, from the
+    model outputs of `build_advice`; returns the `ADVICE_COLUMNS`."""
+    statuses, reasons = [], []
+    for record in frame.to_dict(orient="records"):
+        row = {str(key): value for key, value in record.items()}
+        status, why = _rules_for(row, rules, n_price_eur_per_kg_n)
+        statuses.append(status)
+        reasons.append(" | ".join(why))
+    out = frame.assign(status=statuses, reasons=reasons)
+    for column in ADVICE_COLUMNS:
+        if column not in out.columns:
+            out[column] = np.nan
+    return out[list(ADVICE_COLUMNS)].reset_index(drop=True)
+
+
+def _rules_for(
+    row: dict[str, object], rules: AdviceRules, n_price_eur_per_kg_n: float
+) -> tuple[str, list[str]]:
+    crop = _text(row, "crop")
+    if not crop:
+        return "no-season", ["no crop growing on this date"]
+    if not bool(row.get("has_model")):
+        return "no-model", [
+            f"no trained model for {crop}: it needs yields of at least two harvested seasons"
+        ]
+    actions: list[str] = []
+    notes: list[str] = []
+
+    rate, total = _float(row, "n_rate_now_kg_ha"), _float(row, "n_total_recommended_kg_ha")
+    gain, cap = _float(row, "n_expected_gain_t_ha"), _float(row, "n_cap_kg_ha")
+    if rate > 0:
+        value = gain * _float(row, "grain_price_eur_t")
+        actions.append(
+            f"apply {rate:.0f} kg N/ha now (season total {total:.0f} kg N/ha): "
+            f"+{gain:.2f} t/ha expected, worth {value:.0f} EUR/ha for "
+            f"{rate * n_price_eur_per_kg_n:.0f} EUR/ha of N"
+        )
+    elif not bool(row.get("n_response_supported", True)):
+        notes.append(
+            f"no N advice for {crop}: nitrogen showed no effect on yield in held-out seasons"
+        )
+    elif np.isfinite(cap) and total >= cap - 1e-6:
+        notes.append(f"no more N: the season total is at the cap of {cap:.0f} kg N/ha")
+    else:
+        notes.append(
+            f"no more N: more than {_fmt(total, '.0f')} kg N/ha would return less grain value "
+            f"than the N costs ({n_price_eur_per_kg_n:.2f} EUR/kg N)"
+        )
+
+    short_of_water = False
+    irrigation_reason = _text(row, "irrigation_reason")
+    if bool(row.get("irrigation_advised")):
+        stake = _float(row, "irrigation_yield_at_stake_t_ha")
+        actions.append(f"{irrigation_reason}; {_fmt(stake, '.2f')} t/ha at stake")
+    elif irrigation_reason:
+        notes.append(irrigation_reason)
+        short_of_water = bool(_text(row, "reaches_raw_date"))
+
+    p50, past = _float(row, "yield_p50_t_ha"), _float(row, "past_mean_yield_t_ha")
+    forecast_text = (
+        f"yield forecast {_fmt(p50, '.1f')} t/ha (80 % interval "
+        f"{_fmt(_float(row, 'yield_p10_t_ha'), '.1f')}-"
+        f"{_fmt(_float(row, 'yield_p90_t_ha'), '.1f')}) at "
+        f"{_fmt(_float(row, 'yield_moisture_pct'), '.1f')} % moisture"
+    )
+    below = False
+    if np.isfinite(past) and past > 0 and np.isfinite(p50):
+        change = 100.0 * (p50 / past - 1.0)
+        forecast_text += f", {change:+.0f} % against the field's past {past:.1f} t/ha"
+        below = change < -rules.watch_below_past_pct
+    drivers = _text(row, "drivers")
+    if drivers:
+        forecast_text += f"; drivers: {drivers}"
+
+    if actions:
+        return "act", [*actions, forecast_text, *notes]
+    if below or short_of_water:
+        return "watch", [forecast_text, *notes]
+    return "ok", [forecast_text, *notes]
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, float | np.floating) and not np.isfinite(value):
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def advice_to_json(advice: pd.DataFrame) -> str:
+    """The advice as a JSON array of objects: dates as YYYY-MM-DD, missing values as null."""
+    records = [
+        {str(key): _json_value(value) for key, value in row.items()}
+        for row in advice.to_dict(orient="records")
+    ]
+    return json.dumps(records, indent=1, ensure_ascii=False)
+
+
+def advice_to_csv(advice: pd.DataFrame) -> str:
+    """The advice as CSV: dates as YYYY-MM-DD, empty cells for missing values, 3 decimals."""
+    out = advice.copy()
+    for column in ("as_of", "irrigation_date", "reaches_raw_date"):
+        out[column] = pd.to_datetime(out[column]).dt.strftime("%Y-%m-%d")
+    return out.to_csv(index=False, float_format="%.3f", lineterminator="\n")

@@ -1,0 +1,468 @@
+"""`agri train`, `agri advise` and `agri evaluate`: the models from the command line.
+
+The three commands are plain functions (`train_command`, `advise_command`, `evaluate_command`)
+so the main `agri` app can register them at the top level; `models_app` bundles them as a Typer
+app of their own. Data come from a farm data bundle (`--bundle`, by default the embedded sample
+cooperative); trained models go to the workspace's model registry. Progress goes to stderr,
+results to stdout (or `--out`).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import pandas as pd
+import typer
+
+from agri_app.advice import advice_to_csv, advice_to_json, build_advice
+from agri_app.settings import SAMPLE_BUNDLE, Settings
+from models.evaluate import nitrogen_evaluation, yield_forecast_errors
+from models.registry import ModelNotFoundError, ModelRegistry
+from models.yield_model import (
+    TARGET,
+    YieldModel,
+    baseline_forecasts,
+    predict_yield,
+    season_nitrogen_totals,
+    standard_moisture_yield,
+    train_yield_model,
+    training_table,
+)
+from pipelines import storage
+from pipelines.bundle import Bundle, read_bundle
+from pipelines.features import FeatureParameters, build_features
+from pipelines.season_grid import SeasonSources, season_requests
+from pipelines.sensors.daily import water_content_for_balance
+from pipelines.tables import InputError
+from pipelines.waterbalance import WaterBalanceParameters
+
+SAMPLE_TRUTH = SAMPLE_BUNDLE.parent / "truth"
+# The three in-season dates of `agri evaluate`: 8 weeks, 4 weeks and 0 days before the bundle's
+# reference date.
+EVALUATION_OFFSETS_DAYS = (56, 28, 0)
+
+models_app = typer.Typer(
+    help="Yield forecasts and nitrogen and irrigation advice: train, advise, evaluate.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+WorkspaceOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--workspace",
+        help="Workspace folder (default: $AGRI_WORKSPACE, else ./agri-workspace).",
+        show_default=False,
+    ),
+]
+BundleOption = Annotated[
+    Path,
+    typer.Option(
+        "--bundle", help="Farm data bundle to read (default: the embedded sample cooperative)."
+    ),
+]
+
+
+class OutputFormat(StrEnum):
+    csv = "csv"
+    json = "json"
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
+    return typer.Exit(code)
+
+
+def _progress(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _read(bundle_dir: Path) -> Bundle:
+    if not bundle_dir.is_dir():
+        raise _fail(f"no bundle at {bundle_dir}; pass --bundle DIR (see docs/bundle-format.md)")
+    try:
+        return read_bundle(bundle_dir)
+    except InputError as exc:
+        raise _fail(f"the bundle has {len(exc.problems)} problem(s): {exc}") from None
+
+
+def _feature_parameters(settings: Settings) -> FeatureParameters:
+    return FeatureParameters(
+        water_balance=WaterBalanceParameters(irrigation_efficiency=settings.irrigation_efficiency)
+    )
+
+
+def _load_model(settings: Settings) -> YieldModel:
+    try:
+        return ModelRegistry(settings.workspace.models_dir).load()
+    except ModelNotFoundError as exc:
+        raise _fail(str(exc)) from None
+
+
+# --------------------------------------------------------------------------- train
+
+
+@dataclass(frozen=True)
+class TrainingResult:
+    model: YieldModel
+    version: str
+    seconds: float
+    training_rows: int
+
+
+def _sources(settings: Settings, bundle: Bundle) -> SeasonSources:
+    """Season inputs from the bundle, with the workspace's QC-passed probe readings, if any, for
+    the water balance's sensor assimilation."""
+    engine = storage.open_workspace(settings.workspace)
+    try:
+        sensors = water_content_for_balance(
+            engine, bundle.manifest.timezone, field_ids=list(bundle.fields["field_id"])
+        )
+    finally:
+        engine.dispose()
+    return SeasonSources.from_bundle(bundle, sensors=None if sensors.empty else sensors)
+
+
+def train_models(settings: Settings, bundle: Bundle) -> TrainingResult:
+    """Features at every `train_every_days` of every past season, LOSO skill, final models,
+    saved in the workspace registry. Raises ValueError when there is too little history."""
+    started = time.perf_counter()
+    model_settings = settings.yield_model()
+    sources = _sources(settings, bundle)
+    requests = season_requests(
+        bundle.seasons, bundle.manifest.reference_date, every_days=model_settings.every_days
+    )
+    harvested = bundle.seasons.loc[bundle.seasons[TARGET].notna(), ["field_id", "season"]]
+    requests = requests.merge(harvested.astype({"season": np.int64}), on=["field_id", "season"])
+    _progress(f"building features for {len(requests)} field-season dates ...")
+    features = build_features(sources, requests, _feature_parameters(settings))
+    table = training_table(features, bundle.seasons, bundle.operations, bundle.crops)
+    _progress(
+        f"training on {len(table)} rows of {table['season'].nunique()} seasons "
+        "(leave-one-season-out, then the final models) ..."
+    )
+    model = train_yield_model(table, model_settings)
+    version = ModelRegistry(settings.workspace.models_dir).save(
+        model,
+        extra={
+            "bundle": {
+                "cooperative_id": bundle.manifest.cooperative_id,
+                "reference_date": bundle.manifest.reference_date.isoformat(),
+                "sha256": bundle.sha256,
+            },
+            "irrigation_efficiency": settings.irrigation_efficiency,
+        },
+    )
+    return TrainingResult(model, version, time.perf_counter() - started, len(table))
+
+
+def format_skill_table(skill: pd.DataFrame) -> str:
+    """The held-out skill table as aligned text."""
+    header = (
+        f"{'crop':<14}{'forecast':>9}{'seasons':>8}{'rows':>6}"
+        f"{'nRMSE model':>13}{'field mean':>11}{'trend':>8}"
+        f"{'skill/mean':>12}{'skill/trend':>12}{'R² model':>10}{'P10-P90 cover':>15}"
+    )
+    lines = [header]
+    for row in skill.to_dict(orient="records"):
+        lines.append(
+            f"{row['crop']:<14}{row['forecast_point']:>9}{row['seasons']:>8}"
+            f"{row['field_seasons']:>6}"
+            f"{row['model_nrmse_pct']:>12.1f}%{row['field_mean_nrmse_pct']:>10.1f}%"
+            f"{row['trend_nrmse_pct']:>7.1f}%"
+            f"{row['skill_vs_field_mean']:>+12.2f}{row['skill_vs_trend']:>+12.2f}"
+            f"{row['model_r2']:>10.2f}{100 * row['coverage_p10_p90']:>14.0f}%"
+        )
+    return "\n".join(lines)
+
+
+SKILL_NOTE = (
+    "Held-out (leave-one-season-out) skill; forecast = share of the season's thermal time "
+    "(50 % = mid-season). skill = 1 − RMSE_model / RMSE_baseline; cover = share of held-out "
+    "field-seasons inside the 80 % interval."
+)
+
+
+def train_command(
+    workspace: WorkspaceOption = None,
+    bundle: BundleOption = SAMPLE_BUNDLE,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print the skill table as JSON.")
+    ] = False,
+) -> None:
+    """Train the yield and nitrogen response models on the bundle's past seasons and print
+    their held-out skill against the naive baselines."""
+    settings = Settings.from_env(workspace)
+    data = _read(bundle)
+    try:
+        result = train_models(settings, data)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    _progress(f"saved model {result.version} in {settings.workspace.models_dir} ")
+    if json_output:
+        payload = {
+            "version": result.version,
+            "training_seconds": round(result.seconds, 1),
+            "training_rows": result.training_rows,
+            "skill": _records(result.model.skill),
+        }
+        typer.echo(json.dumps(payload, indent=1))
+        return
+    typer.echo(format_skill_table(result.model.skill))
+    typer.echo(SKILL_NOTE)
+    typer.echo(
+        f"model {result.version}: {result.training_rows} training rows, {result.seconds:.1f} s"
+    )
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    out = []
+    for row in frame.to_dict(orient="records"):
+        out.append(
+            {
+                str(k): (None if isinstance(v, float) and not np.isfinite(v) else v)
+                for k, v in row.items()
+            }
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- advise
+
+
+def advise_command(
+    as_of: Annotated[
+        str, typer.Option("--as-of", help="Date of the advice, YYYY-MM-DD.", show_default=False)
+    ],
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="csv or json.")
+    ] = OutputFormat.csv,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write to this file instead of stdout.", show_default=False),
+    ] = None,
+    workspace: WorkspaceOption = None,
+    bundle: BundleOption = SAMPLE_BUNDLE,
+) -> None:
+    """Write per-field advice for a date: yield forecast with its 80 % interval, nitrogen to
+    apply now, irrigation due, a status and the reasons (docs/models.md lists the columns)."""
+    try:
+        day = pd.Timestamp(pd.to_datetime(as_of, format="%Y-%m-%d"))
+    except ValueError:
+        raise _fail(f"--as-of {as_of!r} is not a date; write YYYY-MM-DD") from None
+    settings = Settings.from_env(workspace)
+    model = _load_model(settings)
+    data = _read(bundle)
+    reference = pd.Timestamp(data.manifest.reference_date)
+    if day > reference:
+        raise _fail(
+            f"--as-of {as_of} is after the bundle's reference date {reference:%Y-%m-%d}; "
+            "there are no observations for it yet"
+        )
+    if model.last_harvest_date > day:
+        _progress(
+            f"note: the model was trained on seasons harvested up to "
+            f"{model.last_harvest_date:%Y-%m-%d}, after {as_of}; this is not an honest back-test"
+        )
+    _progress(f"advising {len(data.fields)} fields as of {as_of} ...")
+    advice = build_advice(
+        _sources(settings, data), data.stations, data.forecast, model, settings, day
+    )
+    text = advice_to_json(advice) if output_format == OutputFormat.json else advice_to_csv(advice)
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text)
+        counts = advice["status"].value_counts().to_dict()
+        _progress(
+            f"wrote {len(advice)} rows to {out} ("
+            + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+            + ")"
+        )
+
+
+# --------------------------------------------------------------------------- evaluate
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    yields: pd.DataFrame
+    nitrogen: pd.DataFrame
+    crop: str
+    n_price_eur_per_kg_n: float
+    grain_price_eur_t: float
+    season: int
+
+
+def _truth_table(truth_dir: Path, name: str) -> pd.DataFrame:
+    path = truth_dir / name
+    if not path.exists():
+        raise _fail(
+            f"no {name} in {truth_dir}; pass --truth DIR (the sample's is sample_data/truth)"
+        )
+    return pd.read_csv(path)
+
+
+def evaluate_models(
+    settings: Settings, model: YieldModel, data: Bundle, truth_dir: Path
+) -> Evaluation:
+    """The issue's evaluation against the simulation's truth (read only here)."""
+    reference = pd.Timestamp(data.manifest.reference_date)
+    sources = _sources(settings, data)
+    final = _truth_table(truth_dir, "final_yield_2026.csv")
+    response = _truth_table(truth_dir, "n_response_2026.csv")
+    sweep = _truth_table(truth_dir, "n_sweep_2026.csv")
+    metadata = json.loads((truth_dir / "metadata.json").read_text())
+    season = int(reference.year)
+
+    forecasts = []
+    for offset in EVALUATION_OFFSETS_DAYS:
+        day = reference - pd.Timedelta(days=offset)
+        _progress(f"forecasting the {season} season as of {day:%Y-%m-%d} ...")
+        growing = data.seasons[
+            (data.seasons["season"] == season) & (data.seasons["sowing_date"] <= day)
+        ]
+        requests = growing[["field_id", "season"]].assign(as_of=day)
+        features = build_features(sources, requests, _feature_parameters(settings)).reset_index()
+        predicted = predict_yield(model, features)
+        past = data.seasons[data.seasons[TARGET].notna() & (data.seasons["harvest_date"] <= day)]
+        standard = past["crop"].map(data.crops.set_index("crop_id")["yield_moisture_pct"])
+        past = past.assign(
+            **{TARGET: standard_moisture_yield(past[TARGET], past["yield_moisture_pct"], standard)}
+        )
+        parts = []
+        for crop, rows in features.groupby("crop"):
+            history = past.loc[past["crop"] == crop, ["field_id", "season", TARGET]]
+            base = baseline_forecasts(
+                history.astype({"season": np.int64}), rows[["field_id", "season"]]
+            )
+            parts.append(base.set_index(rows.index))
+        baselines = pd.concat(parts)
+        forecasts.append(
+            pd.DataFrame(
+                {
+                    "field_id": features["field_id"],
+                    "crop": features["crop"].astype(str),
+                    "as_of": day,
+                    "yield_p10_t_ha": predicted["yield_p10_t_ha"],
+                    "yield_p50_t_ha": predicted["yield_p50_t_ha"],
+                    "yield_p90_t_ha": predicted["yield_p90_t_ha"],
+                    "baseline_field_mean_t_ha": baselines["field_mean"],
+                    "baseline_trend_t_ha": baselines["linear_trend"],
+                }
+            )
+        )
+    yields = yield_forecast_errors(pd.concat(forecasts, ignore_index=True), final)
+
+    _progress(f"advising as of {reference:%Y-%m-%d} for the nitrogen evaluation ...")
+    advice = build_advice(sources, data.stations, data.forecast, model, settings, reference)
+    swept = set(sweep["field_id"])
+    crop = str(final.loc[final["field_id"].isin(swept), "crop"].mode().iloc[0])
+    recommended = advice.set_index("field_id")["n_total_recommended_kg_ha"]
+    recommended = recommended[recommended.index.isin(swept)]
+    totals = season_nitrogen_totals(data.operations).reset_index()
+    history = data.seasons[(data.seasons["crop"] == crop) & data.seasons[TARGET].notna()]
+    history = history.astype({"season": np.int64})
+    history_n = history.merge(totals, on=["field_id", "season"], how="left")
+    average = float(history_n["n_season_total_kg_ha"].fillna(0.0).mean())
+    prices = metadata["prices"]
+    n_price = float(prices["n_eur_per_kg_n"])
+    # The truth's optimum is defined by its price ratio (kg grain per kg N) and N price.
+    grain_price = 1000.0 * n_price / float(prices["price_ratio_kg_grain_per_kg_n"])
+    strategies = {
+        "model recommendation": recommended,
+        f"cooperative average ({average:.0f} kg N/ha, past {crop} seasons)": pd.Series(
+            average, index=recommended.index
+        ),
+        "farm plan (as planned in the simulation)": response.set_index("field_id")[
+            "n_planned_kg_ha"
+        ],
+    }
+    nitrogen = nitrogen_evaluation(
+        strategies,
+        sweep,
+        response.set_index("field_id")["eonr_sweep_kg_ha"],
+        grain_price,
+        n_price,
+    )
+    return Evaluation(yields, nitrogen, crop, n_price, grain_price, season)
+
+
+def format_evaluation(result: Evaluation) -> str:
+    """The evaluation as aligned text: the yield table, then the nitrogen table."""
+    width = max([len("strategy"), *(len(s) for s in result.nitrogen["strategy"])]) + 1
+    lines = [
+        f"Yield forecast of the {result.season} season against the simulated final yield "
+        "(t/ha at the crop's standard moisture)",
+        f"{'crop':<14}{'as of':>12}{'fields':>7}{'MAE':>7}{'RMSE':>7}{'nRMSE':>8}{'bias':>7}"
+        f"{'cover':>7}{'RMSE field mean':>17}{'RMSE trend':>12}{'skill/mean':>12}",
+    ]
+    for row in result.yields.to_dict(orient="records"):
+        lines.append(
+            f"{row['crop']:<14}{row['as_of']:>12}{row['fields']:>7}{row['mae_t_ha']:>7.2f}"
+            f"{row['rmse_t_ha']:>7.2f}{row['nrmse_pct']:>7.1f}%{row['bias_t_ha']:>+7.2f}"
+            f"{100 * row['coverage_p10_p90']:>6.0f}%{row['field_mean_rmse_t_ha']:>17.2f}"
+            f"{row['trend_rmse_t_ha']:>12.2f}{row['skill_vs_field_mean']:>+12.2f}"
+        )
+    lines += [
+        "",
+        f"Nitrogen, {result.crop}: season total N against the WOFOST economic optimum "
+        f"(N {result.n_price_eur_per_kg_n:.2f} EUR/kg, grain {result.grain_price_eur_t:.0f} "
+        "EUR/t; profit read from each field's simulated N sweep)",
+        f"{'strategy':<{width}}{'fields':>7}{'mean N':>8}{'MAE vs EONR':>13}"
+        f"{'profit lost EUR/ha: mean':>26}{'median':>8}{'max':>7}",
+    ]
+    for row in result.nitrogen.to_dict(orient="records"):
+        lines.append(
+            f"{row['strategy']:<{width}}{row['fields']:>7}{row['mean_n_kg_ha']:>8.0f}"
+            f"{row['mae_vs_eonr_kg_ha']:>13.1f}{row['profit_lost_mean_eur_ha']:>26.1f}"
+            f"{row['profit_lost_median_eur_ha']:>8.1f}{row['profit_lost_max_eur_ha']:>7.1f}"
+        )
+    return "\n".join(lines)
+
+
+def evaluate_command(
+    workspace: WorkspaceOption = None,
+    bundle: BundleOption = SAMPLE_BUNDLE,
+    truth: Annotated[
+        Path, typer.Option("--truth", help="The simulation's truth folder.")
+    ] = SAMPLE_TRUTH,
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Score the trained model's forecasts and advice for the season in progress against the
+    simulation's truth (sample data only: a real cooperative has no truth folder)."""
+    settings = Settings.from_env(workspace)
+    model = _load_model(settings)
+    data = _read(bundle)
+    if not truth.is_dir():
+        raise _fail(f"no truth folder at {truth}; pass --truth DIR")
+    result = evaluate_models(settings, model, data, truth)
+    if json_output:
+        typer.echo(
+            json.dumps(
+                {
+                    "season": result.season,
+                    "yield": _records(result.yields),
+                    "nitrogen": {
+                        "crop": result.crop,
+                        "n_price_eur_per_kg_n": result.n_price_eur_per_kg_n,
+                        "grain_price_eur_t": result.grain_price_eur_t,
+                        "strategies": _records(result.nitrogen),
+                    },
+                },
+                indent=1,
+            )
+        )
+        return
+    typer.echo(format_evaluation(result))
+
+
+models_app.command("train")(train_command)
+models_app.command("advise")(advise_command)
+models_app.command("evaluate")(evaluate_command)

@@ -1,0 +1,256 @@
+"""Bytes of an uploaded log to rows of text: encoding, delimiter, line numbers, truncation.
+
+Vendor exports arrive as UTF-8 (with or without a byte-order mark), UTF-16 (Excel's "Unicode
+text"), or Windows-1252/Latin-1 (Excel on Windows, WeatherLink desktop). We decode all of them
+and report which one it was; a file that is UTF-8 except for a few broken bytes is refused
+instead of being guessed at, because decoding it as Latin-1 would turn "°C" into "Â°C".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from pipelines.tables import InputError, Problem
+
+# A valid multi-byte UTF-8 sequence: its presence next to invalid bytes means a damaged UTF-8
+# file rather than a Latin-1 one.
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
+DELIMITER_NAMES = {";": "semicolons", "\t": "tabs", "|": "'|'"}
+
+
+@dataclass(frozen=True)
+class LogText:
+    """A decoded log: UTF-8 bytes with '\\n' line ends, and where it came from."""
+
+    name: str
+    data: bytes
+    encoding: str
+    ends_with_newline: bool
+
+    @cached_property
+    def _line_starts(self) -> npt.NDArray[np.int64]:
+        ends = np.flatnonzero(np.frombuffer(self.data, dtype=np.uint8) == 10)
+        return np.concatenate([[0], ends + 1]).astype(np.int64)
+
+    @property
+    def line_count(self) -> int:
+        starts = self._line_starts
+        return len(starts) - 1 if self.ends_with_newline else len(starts)
+
+    def line(self, number: int) -> str:
+        """Line `number` (1-based) without its line end; '' past the end."""
+        starts = self._line_starts
+        if number < 1 or number > len(starts):
+            return ""
+        start = int(starts[number - 1])
+        end = int(starts[number]) - 1 if number < len(starts) else len(self.data)
+        return self.data[start:end].decode("utf-8", errors="replace")
+
+    def head(self, count: int) -> list[str]:
+        """The first `count` lines (fewer if the file is shorter)."""
+        chunk = self.data[: 64 * 1024]
+        lines = chunk.decode("utf-8", errors="replace").split("\n")
+        return lines[:count] if len(lines) > count else lines[: max(len(lines) - 1, 1)]
+
+    def body(self, skip_lines: int) -> memoryview:
+        """The bytes after the first `skip_lines` lines (a view: no copy of a large file)."""
+        position = 0
+        for _ in range(skip_lines):
+            found = self.data.find(b"\n", position)
+            if found < 0:
+                return memoryview(b"")
+            position = found + 1
+        return memoryview(self.data)[position:]
+
+    def is_truncated_tail(self, line: int) -> bool:
+        """Whether `line` is the last line and the file ends without a line break."""
+        return not self.ends_with_newline and line == self.line_count
+
+    def data_line_count(self, header_lines: int) -> int:
+        """Non-empty lines after the header (for reporting a rejected file's size)."""
+        body = bytes(self.body(header_lines))
+        return sum(1 for line in body.split(b"\n") if line.strip())
+
+
+def decode_log(raw: bytes, name: str) -> LogText:
+    """Decode an upload; raise `InputError` for an empty file or damaged UTF-8."""
+    if not raw or raw.isspace():
+        raise InputError(
+            [Problem(name, None, None, "the file is empty; export the log again and re-send it")],
+            "sensor log",
+        )
+    encoding = "utf-8"
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw, encoding = raw[3:], "utf-8-sig"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = raw.decode("utf-16")
+        encoding = "utf-16"
+        data = text.encode("utf-8")
+    elif raw.isascii():
+        data = raw
+    else:
+        try:
+            raw.decode("utf-8")
+            data = raw
+        except UnicodeDecodeError as exc:
+            if _UTF8_MULTIBYTE.search(raw):
+                line = raw.count(b"\n", 0, exc.start) + 1
+                raise InputError(
+                    [
+                        Problem(
+                            name,
+                            f"line {line}",
+                            None,
+                            f"the file is UTF-8 but byte {exc.start} is not valid UTF-8 (the "
+                            "file may be damaged or two encodings were mixed); re-export it "
+                            "as UTF-8",
+                        )
+                    ],
+                    "sensor log",
+                ) from None
+            # Windows-1252 is Latin-1 plus printable characters in 0x80-0x9F; bytes it leaves
+            # undefined decode as their Latin-1 control characters.
+            text = "".join(
+                _cp1252_char(chunk) for chunk in re.split(rb"([\x81\x8d\x8f\x90\x9d])", raw)
+            )
+            encoding = "latin-1"
+            data = text.encode("utf-8")
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    if not data or data.isspace():
+        raise InputError(
+            [Problem(name, None, None, "the file is empty; export the log again and re-send it")],
+            "sensor log",
+        )
+    return LogText(name, data, encoding, data.endswith(b"\n"))
+
+
+def _cp1252_char(chunk: bytes) -> str:
+    if len(chunk) == 1 and chunk in b"\x81\x8d\x8f\x90\x9d":
+        return chunk.decode("latin-1")
+    return chunk.decode("cp1252")
+
+
+def check_delimiter(text: LogText, line_number: int, line: str) -> None:
+    """Refuse a header separated by something other than commas, naming the separator."""
+    if "," in line:
+        return
+    found = next((sep for sep in (";", "\t", "|") if sep in line), None)
+    if found is not None:
+        raise InputError(
+            [
+                Problem(
+                    text.name,
+                    f"line {line_number}",
+                    None,
+                    f"columns are separated by {DELIMITER_NAMES[found]}; export the log with "
+                    "commas as separators (and points as decimal marks)",
+                )
+            ],
+            "sensor log",
+        )
+
+
+@dataclass(frozen=True)
+class BadLine:
+    line: int
+    text: str
+    reason: str
+
+
+@dataclass
+class CsvBody:
+    """The data rows of a log: a table of strings, each row's line number, and unreadable lines."""
+
+    table: pa.Table
+    lines: npt.NDArray[np.int64]
+    bad_lines: list[BadLine] = field(default_factory=list)
+
+
+def read_body(
+    text: LogText,
+    header_lines: int,
+    column_names: list[str],
+    column_types: dict[str, pa.DataType] | None = None,
+) -> CsvBody:
+    """Read the rows after `header_lines` into a table with `column_names`.
+
+    With `column_types` the read is typed and fast, and raises `pa.ArrowInvalid` if any value does
+    not convert or any row has the wrong number of fields (the caller then reads again as text).
+    Without, every column is a string and rows with the wrong number of fields come back as
+    `bad_lines` with their line numbers; a short last line without a line break is reported
+    as truncated.
+    """
+    body = text.body(header_lines)
+    if not body or (bytes(body[:4096]).isspace() and bytes(body).isspace()):
+        types = column_types or {}
+        empty = pa.table({n: pa.array([], types.get(n, pa.string())) for n in column_names})
+        return CsvBody(empty, np.empty(0, dtype=np.int64))
+    read_options = pacsv.ReadOptions(column_names=column_names, block_size=1 << 24)
+    if column_types is not None:
+        table = pacsv.read_csv(
+            pa.BufferReader(pa.py_buffer(body)),
+            read_options=read_options,
+            parse_options=pacsv.ParseOptions(ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(column_types=column_types),
+        )
+        lines = np.arange(table.num_rows, dtype=np.int64) + header_lines + 1
+        return CsvBody(table, lines)
+
+    invalid: list[str] = []
+
+    def collect(row: pacsv.InvalidRow) -> str:
+        invalid.append(row.text)
+        return "skip"
+
+    table = pacsv.read_csv(
+        pa.BufferReader(pa.py_buffer(body)),
+        read_options=pacsv.ReadOptions(
+            column_names=column_names, block_size=1 << 24, use_threads=False
+        ),
+        parse_options=pacsv.ParseOptions(ignore_empty_lines=False, invalid_row_handler=collect),
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(column_names, pa.string()),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    if not invalid:
+        lines = np.arange(table.num_rows, dtype=np.int64) + header_lines + 1
+        return CsvBody(table, lines)
+    # Rows come back in file order; walk the lines to give each row and bad line its number.
+    row_lines: list[int] = []
+    bad: list[BadLine] = []
+    pending = iter(invalid)
+    next_bad = next(pending, None)
+    physical = bytes(body).split(b"\n")
+    if body[-1:] == b"\n":
+        physical.pop()
+    expected = len(column_names)
+    for offset, raw in enumerate(physical):
+        number = header_lines + 1 + offset
+        decoded = raw.decode("utf-8", errors="replace")
+        if next_bad is not None and decoded == next_bad:
+            fields = decoded.count(",") + 1
+            if text.is_truncated_tail(number) and fields < expected:
+                reason = (
+                    "the last line is cut off (it has no line break and fewer fields than the "
+                    "header: was the export or copy interrupted?); re-send the complete file"
+                )
+            else:
+                reason = (
+                    f"has {fields} fields where the header has {expected}; check for a "
+                    "missing or extra comma"
+                )
+            bad.append(BadLine(number, decoded, reason))
+            next_bad = next(pending, None)
+        else:
+            row_lines.append(number)
+    return CsvBody(table, np.asarray(row_lines, dtype=np.int64), bad)

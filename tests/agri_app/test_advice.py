@@ -1,0 +1,277 @@
+"""Advice: the status rules, one row per field with the documented columns, and `agri train`,
+`agri advise` and `agri evaluate` end to end on a slice of the sample cooperative."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from agri_app.advice import (
+    ADVICE_COLUMNS,
+    AdviceRules,
+    advice_rules,
+    advice_to_csv,
+    advice_to_json,
+    build_advice,
+)
+from agri_app.cli_models import format_skill_table, models_app
+from agri_app.settings import Settings
+from models.yield_model import train_yield_model
+from pipelines.bundle import read_bundle
+from pipelines.season_grid import SeasonSources
+from tests.conftest import SAMPLE_BUNDLE
+from tests.models.factories import FAST, training_rows
+
+REQUIRED = (
+    "field_id",
+    "season",
+    "crop",
+    "yield_p10_t_ha",
+    "yield_p50_t_ha",
+    "yield_p90_t_ha",
+    "n_rate_now_kg_ha",
+    "n_total_recommended_kg_ha",
+    "n_expected_gain_t_ha",
+    "irrigation_mm",
+    "irrigation_date",
+    "status",
+    "reasons",
+)
+
+
+def base_row(**changes: object) -> dict[str, object]:
+    row: dict[str, object] = {
+        "field_id": "A1",
+        "season": 2026,
+        "crop": "winter_wheat",
+        "has_model": True,
+        "yield_p10_t_ha": 9.0,
+        "yield_p50_t_ha": 10.0,
+        "yield_p90_t_ha": 11.0,
+        "yield_moisture_pct": 15.0,
+        "past_mean_yield_t_ha": 10.2,
+        "n_applied_kg_ha": 120.0,
+        "n_rate_now_kg_ha": 0.0,
+        "n_total_recommended_kg_ha": 120.0,
+        "n_expected_gain_t_ha": 0.0,
+        "n_cap_kg_ha": 250.0,
+        "grain_price_eur_t": 220.0,
+        "irrigation_mm": 0.0,
+        "irrigation_advised": False,
+        "irrigation_reason": "root zone stays above readily available water through 2026-06-08",
+        "reaches_raw_date": pd.NaT,
+        "drivers": "low NDVI peak (0.62): −0.41 t/ha",
+    }
+    row.update(changes)
+    return row
+
+
+def status_of(**changes: object) -> tuple[str, str]:
+    out = advice_rules(pd.DataFrame([base_row(**changes)]), AdviceRules())
+    return str(out["status"].iloc[0]), str(out["reasons"].iloc[0])
+
+
+def test_nothing_to_do_is_ok_with_the_forecast_and_its_drivers() -> None:
+    status, reasons = status_of()
+    assert status == "ok"
+    assert "yield forecast 10.0 t/ha (80 % interval 9.0-11.0) at 15.0 % moisture" in reasons
+    assert "low NDVI peak (0.62)" in reasons
+    assert "no more N" in reasons
+
+
+def test_nitrogen_to_apply_is_an_action_with_its_economics() -> None:
+    status, reasons = status_of(
+        n_rate_now_kg_ha=40.0, n_total_recommended_kg_ha=160.0, n_expected_gain_t_ha=0.5
+    )
+    assert status == "act"
+    assert reasons.startswith(
+        "apply 40 kg N/ha now (season total 160 kg N/ha): +0.50 t/ha expected, worth 110 EUR/ha "
+        "for 44 EUR/ha of N"
+    )
+
+
+def test_a_crop_without_an_n_response_gets_no_n_advice() -> None:
+    status, reasons = status_of(crop="grain_maize", n_response_supported=False)
+    assert status == "ok"
+    assert "no N advice for grain_maize: nitrogen showed no effect on yield" in reasons
+
+
+def test_irrigation_due_is_an_action() -> None:
+    status, reasons = status_of(
+        irrigation_advised=True,
+        irrigation_mm=40.0,
+        irrigation_date=pd.Timestamp("2026-05-30"),
+        irrigation_reason="irrigate 40 mm by 2026-05-30: ...",
+        irrigation_yield_at_stake_t_ha=0.3,
+    )
+    assert status == "act" and "irrigate 40 mm by 2026-05-30: ...; 0.30 t/ha at stake" in reasons
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"yield_p50_t_ha": 8.5},  # 17 % below the field's past yields
+        {
+            "reaches_raw_date": pd.Timestamp("2026-05-30"),
+            "irrigation_reason": "reaches readily available water on 2026-05-30; no irrigation "
+            "equipment on this field",
+        },
+    ],
+)
+def test_a_poor_outlook_without_an_action_is_watch(changes: dict[str, object]) -> None:
+    assert status_of(**changes)[0] == "watch"
+
+
+def test_no_crop_and_no_model() -> None:
+    assert status_of(crop=np.nan)[0] == "no-season"
+    status, reasons = status_of(crop="sugar_beet", has_model=False)
+    assert status == "no-model" and "no trained model for sugar_beet" in reasons
+
+
+def test_build_advice_gives_one_row_per_field(bundle_dir: Path) -> None:
+    bundle = read_bundle(bundle_dir)  # 3 fields; A1 maize and A2 wheat growing in 2025
+    model = train_yield_model(
+        training_rows(crops=("winter_wheat",), seasons=(2019, 2020, 2021)), FAST
+    )
+    advice = build_advice(
+        SeasonSources.from_bundle(bundle),
+        bundle.stations,
+        bundle.forecast,
+        model,
+        Settings(),
+        pd.Timestamp("2025-05-20"),
+    )
+    assert list(advice.columns) == list(ADVICE_COLUMNS)
+    assert set(REQUIRED) <= set(advice.columns)
+    by_field = advice.set_index("field_id")
+    assert sorted(by_field.index) == ["A1", "A2", "B1"]
+    assert by_field.loc["B1", "status"] == "no-season"  # harvested in 2024, nothing sown
+    assert by_field.loc["A1", "status"] == "no-model"  # maize: the model knows wheat only
+    wheat = by_field.loc["A2"]
+    assert wheat["status"] in {"act", "watch", "ok"}
+    assert wheat["yield_p10_t_ha"] <= wheat["yield_p50_t_ha"] <= wheat["yield_p90_t_ha"]
+    assert wheat["n_applied_kg_ha"] == 80.0  # the 2025-03-05 dressing
+    assert 0.0 <= wheat["n_rate_now_kg_ha"] <= 250.0 - 80.0
+    assert wheat["yield_moisture_pct"] == 15.0
+
+    parsed = pd.read_csv(io.StringIO(advice_to_csv(advice)))
+    assert list(parsed.columns) == list(ADVICE_COLUMNS)
+    assert parsed["as_of"].eq("2025-05-20").all()
+    records = json.loads(advice_to_json(advice))
+    assert len(records) == 3 and records[0]["as_of"] == "2025-05-20"
+    assert {r["field_id"]: r["yield_p50_t_ha"] for r in records}["B1"] is None
+
+
+def sample_slice(root: Path, per_farm: int = 3) -> Path:
+    """A copy of the sample bundle with the first `per_farm` fields of each farm (no sensors)."""
+    root.mkdir(parents=True)
+    for name in ("bundle.json", "farms.csv", "weather.csv", "forecast.csv"):
+        shutil.copy(SAMPLE_BUNDLE / name, root / name)
+    geo = json.loads((SAMPLE_BUNDLE / "fields.geojson").read_text())
+    kept: list[dict[str, Any]] = []
+    per: dict[str, int] = {}
+    for feature in geo["features"]:
+        farm = feature["properties"]["farm_id"]
+        if per.get(farm, 0) < per_farm:
+            per[farm] = per.get(farm, 0) + 1
+            kept.append(feature)
+    geo["features"] = kept
+    (root / "fields.geojson").write_text(json.dumps(geo))
+    ids = {f["properties"]["field_id"] for f in kept}
+    for name in ("seasons.csv", "operations.csv", "satellite.csv"):
+        frame = pd.read_csv(SAMPLE_BUNDLE / name, dtype=str, keep_default_na=False)
+        frame[frame["field_id"].isin(ids)].to_csv(root / name, index=False)
+    return root
+
+
+@pytest.mark.slow
+def test_train_advise_evaluate_on_a_slice_of_the_sample(tmp_path: Path) -> None:
+    bundle = str(sample_slice(tmp_path / "slice"))
+    ws = str(tmp_path / "ws")
+    runner = CliRunner()
+    env = {"AGRI_TRAIN_EVERY_DAYS": "42"}
+
+    trained = runner.invoke(
+        models_app, ["train", "--bundle", bundle, "--workspace", ws, "--json"], env=env
+    )
+    assert trained.exit_code == 0, trained.output
+    skill = json.loads(trained.stdout)["skill"]
+    assert {row["crop"] for row in skill} == {"winter_wheat", "grain_maize"}
+    assert {row["forecast_point"] for row in skill} == {"25 %", "50 %", "75 %", "harvest"}
+    assert all(0.0 <= row["coverage_p10_p90"] <= 1.0 for row in skill)
+    table = format_skill_table(pd.DataFrame(skill))
+    assert table.splitlines()[0].split()[:3] == ["crop", "forecast", "seasons"]
+    assert len(table.splitlines()) == 1 + len(skill)
+
+    out = tmp_path / "advice.csv"
+    advised = runner.invoke(
+        models_app,
+        [
+            "advise",
+            "--as-of",
+            "2026-05-25",
+            "--bundle",
+            bundle,
+            "--workspace",
+            ws,
+            "--out",
+            str(out),
+        ],
+    )
+    assert advised.exit_code == 0, advised.output
+    advice = pd.read_csv(out)
+    assert len(advice) == 12 and advice["field_id"].is_unique
+    assert set(REQUIRED) <= set(advice.columns)
+    assert advice["status"].isin(["act", "watch", "ok"]).all()
+    assert (advice["n_rate_now_kg_ha"] >= 0).all()
+    assert (advice["n_total_recommended_kg_ha"] <= 250.0 + 1e-9).all()
+    as_json = runner.invoke(
+        models_app,
+        [
+            "advise",
+            "--as-of",
+            "2026-05-25",
+            "--format",
+            "json",
+            "--bundle",
+            bundle,
+            "--workspace",
+            ws,
+        ],
+    )
+    assert len(json.loads(as_json.stdout)) == 12
+
+    evaluated = runner.invoke(
+        models_app, ["evaluate", "--bundle", bundle, "--workspace", ws, "--json"]
+    )
+    assert evaluated.exit_code == 0, evaluated.output
+    result = json.loads(evaluated.stdout)
+    assert {row["as_of"] for row in result["yield"]} == {"2026-03-30", "2026-04-27", "2026-05-25"}
+    strategies = [row["strategy"] for row in result["nitrogen"]["strategies"]]
+    assert strategies[0] == "model recommendation"
+    assert strategies[1].startswith("cooperative average")
+
+
+def test_advise_refuses_a_date_after_the_data_and_a_missing_model(tmp_path: Path) -> None:
+    runner = CliRunner()
+    ws = str(tmp_path / "ws")
+    missing = runner.invoke(models_app, ["advise", "--as-of", "2026-05-25", "--workspace", ws])
+    assert missing.exit_code == 2 and "run `agri train` first" in missing.stderr
+    bad = runner.invoke(models_app, ["advise", "--as-of", "25-05-2026", "--workspace", ws])
+    assert bad.exit_code == 2 and "write YYYY-MM-DD" in bad.stderr
+
+
+def test_train_names_the_fix_when_history_is_too_short(bundle_dir: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        models_app, ["train", "--bundle", str(bundle_dir), "--workspace", str(tmp_path / "w")]
+    )
+    assert result.exit_code == 2
+    assert "two or more harvested seasons" in result.stderr

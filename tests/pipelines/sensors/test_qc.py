@@ -1,0 +1,236 @@
+"""Quality-control flags: each test on a small series, and the fast code against a slow one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy.engine import Engine
+
+from pipelines import storage
+from pipelines.sensors import daily_aggregates, ingest_file, read_daily_aggregates
+from pipelines.sensors.qc import (
+    FLATLINE,
+    GAP,
+    GAP_HOURS,
+    OFFSET,
+    OUT_OF_RANGE,
+    SPIKE,
+    SPIKE_NEIGHBOUR_HOURS,
+    SegmentRules,
+    flags_to_text,
+    qc_flags,
+)
+from pipelines.sensors.units import VARIABLES
+from tests.pipelines.sensors.conftest import devices_frame
+
+H = 3600
+
+
+def _flags(
+    values: list[float],
+    variable: str = "vwc_m3_m3",
+    step_h: float = 1.0,
+    depth_cm: float = 30.0,
+    has_earlier: bool = False,
+    times_h: list[float] | None = None,
+) -> np.ndarray:
+    n = len(values)
+    hours = np.arange(n) * step_h if times_h is None else np.asarray(times_h)
+    return qc_flags(
+        np.zeros(n, dtype=np.int64),
+        (1_700_000_000 + hours * H).astype(np.int64),
+        np.asarray(values, dtype=np.float64),
+        SegmentRules.for_segments([variable], [depth_cm]),
+        np.array([has_earlier]),
+    )
+
+
+def _wavy(n: int, level: float = 0.25) -> list[float]:
+    return [round(level + 0.004 * np.sin(i / 3) + 0.0007 * (i % 3), 4) for i in range(n)]
+
+
+def test_single_reading_jumping_away_and_back_is_a_spike() -> None:
+    values = _wavy(30)
+    values[10] = 0.0
+    values[20] = 0.91
+    flags = _flags(values)
+    assert [i for i in range(30) if flags[i] & SPIKE] == [10, 20]
+    assert flags[10] & OUT_OF_RANGE and flags[20] & OUT_OF_RANGE
+
+
+def test_a_rain_step_that_stays_is_not_a_spike() -> None:
+    values = _wavy(30)
+    values[10:] = [v + 0.12 for v in values[10:]]
+    assert not (_flags(values) & SPIKE).any()
+
+
+def test_stuck_sensor_for_a_day_is_a_flat_line() -> None:
+    values = _wavy(80)
+    values[20:46] = [values[20]] * 26  # 25 hours without change
+    flags = _flags(values)
+    flat = [i for i in range(80) if flags[i] & FLATLINE]
+    assert flat == list(range(20, 46))
+
+
+def test_a_shorter_plateau_is_not_a_flat_line() -> None:
+    values = _wavy(80)
+    values[20:40] = [values[20]] * 20
+    assert not (_flags(values) & FLATLINE).any()
+
+
+def test_frozen_soil_at_zero_is_not_a_stuck_thermometer() -> None:
+    flags = _flags([-0.3] * 80, variable="soil_temp_degc")
+    assert not (flags & FLATLINE).any()
+    assert (_flags([4.3] * 80, variable="soil_temp_degc") & FLATLINE).all()
+
+
+def test_first_reading_after_six_hours_without_data_starts_a_gap() -> None:
+    times = [0, 1, 2, 3, 3 + GAP_HOURS + 1, 3 + GAP_HOURS + 2]
+    flags = _flags(_wavy(6), times_h=times)
+    assert [i for i in range(6) if flags[i] & GAP] == [4]
+    # The first reading of an upload starts after a gap only if earlier readings exist.
+    assert _flags(_wavy(6), times_h=times, has_earlier=True)[0] & GAP
+
+
+def test_a_step_that_persists_at_depth_is_an_offset() -> None:
+    values = _wavy(60, 0.30)
+    values[30:] = [v + 0.045 for v in values[30:]]
+    flags = _flags(values, depth_cm=30)
+    assert [i for i in range(60) if flags[i] & OFFSET] == [30]
+
+
+def test_a_rising_step_in_the_topsoil_is_rain_but_a_drop_is_an_offset() -> None:
+    rise = _wavy(60, 0.30)
+    rise[30:] = [v + 0.045 for v in rise[30:]]
+    assert not (_flags(rise, depth_cm=10) & OFFSET).any()
+    drop = _wavy(60, 0.30)
+    drop[30:] = [v - 0.045 for v in drop[30:]]
+    assert _flags(drop, depth_cm=10)[30] & OFFSET
+
+
+def test_flag_text_lists_names_in_a_fixed_order() -> None:
+    texts = flags_to_text(np.array([0, OUT_OF_RANGE | SPIKE, GAP], dtype=np.uint8))
+    assert list(texts) == ["", "out_of_range,spike", "gap"]
+
+
+def _reference(ts: list[int], values: list[float], variable: str, has_earlier: bool) -> list[int]:
+    """The rules of pipelines.sensors.qc written out reading by reading (no offset test)."""
+    spec = VARIABLES[variable]
+    out = []
+    n = len(ts)
+    for i in range(n):
+        f = 0
+        if not spec.plausible[0] <= values[i] <= spec.plausible[1]:
+            f |= OUT_OF_RANGE
+        if (i == 0 and has_earlier) or (i > 0 and ts[i] - ts[i - 1] > GAP_HOURS * H):
+            f |= GAP
+        jump = spec.qc.spike_jump
+        if jump is not None and 0 < i < n - 1:
+            near = SPIKE_NEIGHBOUR_HOURS * H
+            if ts[i] - ts[i - 1] <= near and ts[i + 1] - ts[i] <= near:
+                up, down = values[i] - values[i - 1], values[i] - values[i + 1]
+                if (
+                    abs(up) >= jump
+                    and abs(down) >= jump
+                    and np.sign(up) == np.sign(down)
+                    and abs(values[i + 1] - values[i - 1]) < jump / 2
+                ):
+                    f |= SPIKE
+        hours = spec.qc.flatline_hours
+        if hours is not None:
+            start = i
+            while (
+                start > 0
+                and values[start - 1] == values[i]
+                and ts[start] - ts[start - 1] <= GAP_HOURS * H
+            ):
+                start -= 1
+            end = i
+            while (
+                end < n - 1
+                and values[end + 1] == values[i]
+                and ts[end + 1] - ts[end] <= GAP_HOURS * H
+            ):
+                end += 1
+            exempt = spec.qc.flatline_exempt
+            if (
+                end - start + 1 >= 3
+                and ts[end] - ts[start] >= hours * H
+                and not (exempt and exempt[0] <= values[i] <= exempt[1])
+            ):
+                f |= FLATLINE
+        out.append(f)
+    return out
+
+
+series = st.lists(
+    st.tuples(
+        st.sampled_from([1, 1, 1, 1, 2, 3, 7]),  # hours since the previous reading
+        st.sampled_from([0.20, 0.20, 0.21, 0.22, 0.0, 0.75, 0.33]),
+    ),
+    min_size=1,
+    max_size=80,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(series, st.booleans(), st.sampled_from(["vwc_m3_m3", "soil_temp_degc"]))
+def test_fast_flags_match_the_reading_by_reading_reference(
+    steps: list[tuple[int, float]], has_earlier: bool, variable: str
+) -> None:
+    ts = list(1_700_000_000 + np.cumsum([s for s, _ in steps]) * H)
+    values = [v if variable == "vwc_m3_m3" else v * 40 for _, v in steps]
+    fast = qc_flags(
+        np.zeros(len(ts), dtype=np.int64),
+        np.asarray(ts, dtype=np.int64),
+        np.asarray(values),
+        SegmentRules.for_segments([variable], [10.0]),  # topsoil: rises are never offsets
+        np.array([has_earlier]),
+    )
+    slow = _reference(ts, values, variable, has_earlier)
+    assert [int(f) & ~OFFSET for f in fast] == slow
+
+
+def test_daily_aggregates_leave_flagged_readings_out() -> None:
+    day = pd.Timestamp("2025-06-01T00:00Z").value // 10**9
+    frame = pd.DataFrame(
+        {
+            "field_id": "A2",
+            "device_id": "dev-1",
+            "port": 1,
+            "depth_cm": 10.0,
+            "variable": ["vwc_m3_m3"] * 4 + ["precip_mm"] * 2,
+            "ts": [day, day + H, day + 2 * H, day + 86_400, day, day + H],
+            "value": [0.20, 0.30, 0.91, 0.25, 1.5, 2.0],
+            "qc_flags": ["", "", "out_of_range,spike", "", "", ""],
+        }
+    )
+    daily = daily_aggregates(frame, "UTC")
+    vwc = daily[daily["variable"].eq("vwc_m3_m3")]
+    assert list(vwc["value"]) == pytest.approx([0.25, 0.25])
+    assert list(vwc["n_readings"]) == [2, 1]
+    assert list(vwc["n_flagged"]) == [1, 0]
+    assert daily[daily["variable"].eq("precip_mm")]["value"].iloc[0] == 3.5  # rain is summed
+
+
+def test_daily_aggregates_from_the_workspace_use_local_days(
+    sqlite_workspace: tuple[Engine, storage.Workspace], tmp_path: Path
+) -> None:
+    engine, workspace = sqlite_workspace
+    path = tmp_path / "log.csv"
+    # 23:00 UTC on 31 May is 1 June in Amsterdam (UTC+2).
+    path.write_text(
+        "device_id,port,variable,ts,value\n"
+        "dev-1,1,vwc_m3_m3,2025-05-31T21:00:00Z,0.20\n"
+        "dev-1,1,vwc_m3_m3,2025-05-31T23:00:00Z,0.30\n"
+    )
+    registry = devices_frame("dev-1,1,A2,10,TEROS 12,UTC,2025-05-01,")
+    ingest_file(engine, workspace, path, uploaded_by="t", devices=registry)
+    daily = read_daily_aggregates(engine, "Europe/Amsterdam", field_ids=["A2"])
+    assert [str(d) for d in daily["date"]] == ["2025-05-31", "2025-06-01"]
+    assert list(daily["value"]) == pytest.approx([0.20, 0.30])
