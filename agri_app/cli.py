@@ -9,12 +9,14 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
+import sqlalchemy as sa
 import typer
 from sqlalchemy.engine import Engine
 
 from agri_app.cli_models import advise_command, evaluate_command, train_command
 from agri_app.cli_satellite import satellite_app
 from agri_app.cli_sensors import sensors_app
+from agri_app.cli_users import users_app
 from agri_app.settings import SAMPLE_BUNDLE, Settings
 from pipelines import storage
 from pipelines.bundle import Bundle, read_bundle
@@ -29,6 +31,7 @@ app = typer.Typer(
 )
 app.add_typer(satellite_app, name="satellite")
 app.add_typer(sensors_app, name="sensors")
+app.add_typer(users_app, name="users")
 app.command("train")(train_command)
 app.command("advise")(advise_command)
 app.command("evaluate")(evaluate_command)
@@ -177,6 +180,32 @@ def _serve(settings: Settings, port: int, address: str) -> None:
         subprocess.run(command, env=env, check=False)
 
 
+def _demo_users(settings: Settings) -> None:
+    """One user per role for the sample cooperative (idempotent: existing users are kept)."""
+    from pipelines import access
+
+    engine = storage.open_workspace(settings.workspace)
+    with engine.connect() as conn:
+        first = conn.execute(
+            sa.select(storage.farms.c.cooperative_id, storage.farms.c.farm_id)
+            .order_by(storage.farms.c.cooperative_id, storage.farms.c.farm_id)
+            .limit(1)
+        ).first()
+    if first is None:
+        return
+    cooperative_id, farm_id = first
+    typer.echo("demo users (sign in to the app with one of these):")
+    for username, role in (("admin", "admin"), ("agronomist", "agronomist"), ("member", "member")):
+        if access.user_exists(engine, username):
+            typer.echo(f"  {username:<11} ({role}): exists already; password unchanged")
+            continue
+        password = access.generate_password()
+        farms = (farm_id,) if role == "member" else ()
+        access.add_user(engine, username, password, role, cooperative_id, farms)
+        where = f"farm {farm_id}" if farms else f"cooperative {cooperative_id}"
+        typer.echo(f"  {username:<11} ({role}, {where}): password {password}")
+
+
 @app.command()
 def demo(
     workspace: WorkspaceOption = None,
@@ -197,6 +226,7 @@ def demo(
     settings = Settings.from_env(workspace)
     typer.echo("step 1/3: import the sample cooperative")
     _print_report(_import(settings, bundle))
+    _demo_users(settings)
     # Imported here: the model modules load LightGBM, which the other commands do not need.
     from agri_app.cli_models import SKILL_NOTE, format_skill_table, train_models
 

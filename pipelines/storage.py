@@ -285,4 +285,5 @@ def table_counts(engine: Engine) -> dict[str, int]:
         }
 
 
+import pipelines.access  # noqa: E402  (registers the user and session tables)
 import pipelines.sensors.schema  # noqa: E402,F401  (registers the sensor tables)

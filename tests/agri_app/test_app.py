@@ -1,8 +1,8 @@
-"""The Streamlit app through AppTest, on an empty and on an imported workspace."""
+"""The Streamlit app through AppTest: signing in, on an empty and on an imported workspace."""
 
 from __future__ import annotations
 
-import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,9 +10,8 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from agri_app.cli import APP_SCRIPT
-from pipelines import storage
-from pipelines.bundle import read_bundle
-from pipelines.importer import import_bundle
+from pipelines import access, storage
+from tests.agri_app.conftest import PASSWORD
 
 
 @pytest.fixture
@@ -31,26 +30,50 @@ def app_for(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     st.cache_resource.clear()
 
 
-def test_empty_workspace_says_how_to_fill_it(app_for, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def _sign_in(at: AppTest, username: str, password: str) -> AppTest:
+    at.text_input(key="username").input(username)
+    at.text_input(key="password").input(password)
+    at.button[0].click()
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_empty_workspace_says_how_to_create_a_user(app_for, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     at = app_for(tmp_path / "empty")
-    assert at.title[0].value == "Cooperative"
-    assert "agri demo" in at.info[0].value
+    assert at.title[0].value == "Sign in"
+    assert "agri users add" in at.info[0].value and "agri demo" in at.info[0].value
 
 
-def test_imported_workspace_shows_farms_fields_and_yields(  # type: ignore[no-untyped-def]
-    app_for, bundle_dir: Path, tmp_path: Path
-) -> None:
-    workspace = storage.Workspace(tmp_path / "ws")
-    engine = storage.open_workspace(workspace)
-    import_bundle(engine, read_bundle(bundle_dir), workspace)
+def test_pages_need_a_signed_in_user(app_for, app_workspace: storage.Workspace) -> None:  # type: ignore[no-untyped-def]
+    at = app_for(app_workspace.root)
+    assert at.title[0].value == "Sign in"
+    assert not at.dataframe  # no farm data before signing in
+    _sign_in(at, "admin", "wrong password")
+    assert at.error[0].value == "wrong username or password"
+    assert at.title[0].value == "Sign in"
+    _sign_in(at, "admin", PASSWORD)
+    assert at.title[0].value == "Test cooperative"
+
+
+def test_locked_out_user_stays_out(app_for, app_workspace: storage.Workspace) -> None:  # type: ignore[no-untyped-def]
+    at = app_for(app_workspace.root)
+    for _ in range(access.MAX_FAILED_ATTEMPTS):
+        _sign_in(at, "member-a", "guess")
+    _sign_in(at, "member-a", PASSWORD)
+    assert "too many failed sign-ins" in at.error[0].value
+    assert at.title[0].value == "Sign in"
+
+
+def test_expired_session_returns_to_sign_in(app_for, app_workspace: storage.Workspace) -> None:  # type: ignore[no-untyped-def]
+    at = _sign_in(app_for(app_workspace.root), "admin", PASSWORD)
+    assert at.title[0].value == "Test cooperative"
+    engine = storage.open_workspace(app_workspace)
+    with engine.begin() as conn:  # as if SESSION_LIFETIME had passed
+        conn.execute(
+            access.user_sessions.update().values(expires_at=datetime(2000, 1, 1, tzinfo=UTC))
+        )
     engine.dispose()
-
-    at = app_for(workspace.root)
-    assert at.subheader[0].value == "Test cooperative"
-    metrics = {m.label: m.value for m in at.metric}
-    assert metrics == {"Farms": "2", "Fields": "3", "Data until": "2025-06-01"}
-    table = at.dataframe[0].value
-    assert list(table["Field"]) == ["A1", "A2", "B1"]
-    assert list(table["Crop"]) == ["Grain maize", "Winter wheat", "Winter wheat"]
-    chart = json.loads(at.get("vega_lite_chart")[0].proto.spec)
-    assert chart["mark"]["type"] == "boxplot"
+    at.run()
+    assert at.title[0].value == "Sign in"
+    assert "expired" in at.info[0].value

@@ -19,10 +19,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from pipelines import storage
+from pipelines import access, storage
 from pipelines.bundle import read_bundle
 from pipelines.importer import import_bundle
 from tests.conftest import REPO, write_bundle
+
+E2E_PASSWORD = "e2e-password-1"
 
 ARTIFACTS = REPO / "artifacts"
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -80,6 +82,8 @@ def served_workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     workspace = storage.Workspace(root / "ws")
     engine = storage.open_workspace(workspace)
     import_bundle(engine, read_bundle(write_bundle(root / "bundle")), workspace)
+    access.add_user(engine, "admin", E2E_PASSWORD, "admin", "coop-test")
+    access.add_user(engine, "member-a", E2E_PASSWORD, "member", "coop-test", ["farm-a"])
     engine.dispose()
     port = _free_port()
     log = root / "server.log"
@@ -141,6 +145,22 @@ def wait_for_app(page: Page, timeout_ms: int = 30_000) -> None:
 @pytest.fixture
 def st_wait() -> Callable[[Page], None]:
     return wait_for_app
+
+
+def sign_in(page: Page, url: str, username: str, password: str = E2E_PASSWORD) -> None:
+    """Open the app and sign in through the form."""
+    page.goto(url)
+    wait_for_app(page)
+    main = page.get_by_test_id("stMain")
+    main.get_by_label("Username").fill(username)
+    main.get_by_label("Password", exact=True).fill(password)
+    main.get_by_role("button", name="Sign in").click()
+    wait_for_app(page)
+
+
+@pytest.fixture
+def signed_in_page() -> Callable[..., None]:
+    return sign_in
 
 
 @pytest.fixture

@@ -1,0 +1,145 @@
+"""Every page through AppTest on a small imported workspace, signed in as each role."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from streamlit.testing.v1 import AppTest
+
+
+def test_overview_shows_visible_fields_map_and_table(signed_in: Callable[..., AppTest]) -> None:
+    at = signed_in("admin")
+    assert at.title[0].value == "Test cooperative"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Fields"] == "3"
+    assert metrics["Farms"] == "2"
+    table = at.dataframe[0].value
+    assert list(table["Field"]) == ["A1", "A2", "B1"]
+    assert "Yield P50 (t/ha)" not in table.columns  # no model: no blank forecast columns
+    assert at.get("deck_gl_json_chart")
+    assert any("agri train" in i.value for i in at.info)
+
+
+def test_member_sees_only_their_farm(signed_in: Callable[..., AppTest]) -> None:
+    at = signed_in("member-b")
+    assert list(at.dataframe[0].value["Field"]) == ["B1"]
+    assert {m.label: m.value for m in at.metric}["Fields"] == "1"
+    assert at.selectbox(key="open_field").options == ["B1 · Field B1"]
+
+
+def test_open_field_button_goes_to_field_page(signed_in: Callable[..., AppTest]) -> None:
+    at = signed_in("admin")
+    at.selectbox(key="open_field").set_value("A2")
+    at.button(key="open_field_button").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Field A2 (A2)"
+
+
+def test_field_page_renders_curves_and_water(signed_in: Callable[..., AppTest]) -> None:
+    at = signed_in("admin", "views/field.py")
+    assert at.title[0].value == "Field A1 (A1)"
+
+    def y_titles() -> list[str]:
+        specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+        return [
+            spec.get("layer", [spec])[0].get("encoding", {}).get("y", {}).get("title")
+            for spec in specs
+        ]
+
+    # A1 grows maize now and had wheat before: no same-crop past season to compare with
+    assert y_titles()[:2] == ["Root-zone depletion (mm)", "Water (mm/day)"]
+    assert any("No satellite observation" in i.value for i in at.info)
+    assert any("FAO-56 soil water balance of season 2025" in c.value for c in at.caption)
+    at.checkbox(key="canopy_same_crop").uncheck()
+    at.run()
+    assert y_titles()[0] == "NDVI (–)"
+    assert any("agri train" in i.value for i in at.info)
+    # widgets drive the page: another field, then the NDRE curve
+    at.selectbox(key="field_select").set_value("B1")
+    at.run()
+    assert at.title[0].value == "Field B1 (B1)"
+    at.radio(key="canopy_index").set_value("NDRE")
+    at.run()
+    assert not at.exception, at.exception
+
+
+def test_field_page_offers_only_visible_fields(signed_in: Callable[..., AppTest]) -> None:
+    at = signed_in("member-a", "views/field.py")
+    assert at.selectbox(key="field_select").options == ["A1 · Field A1", "A2 · Field A2"]
+
+
+def test_reports_page_lists_only_own_reports(
+    signed_in: Callable[..., AppTest], app_workspace
+) -> None:  # type: ignore[no-untyped-def]
+    reports = app_workspace.reports_dir
+    reports.mkdir(parents=True, exist_ok=True)
+    (reports / "2025-W22_farm-a.html").write_text("<h1>A</h1>")
+    (reports / "2025-W22_farm-b.html").write_text("<h1>B</h1>")
+    (reports / "2025-W22_coop-test.html").write_text("<h1>coop</h1>")
+    at = signed_in("member-a", "views/reports.py")
+    names = [m.value for m in at.markdown]
+    assert "**2025-W22_farm-a.html**" in names
+    assert not any("farm-b" in n or "coop-test" in n for n in names)
+    at = signed_in("agro", "views/reports.py")
+    names = [m.value for m in at.markdown]
+    assert {"**2025-W22_farm-a.html**", "**2025-W22_farm-b.html**"} <= set(names)
+
+
+def test_reports_page_without_reports(signed_in: Callable[..., AppTest]) -> None:
+    at = signed_in("admin", "views/reports.py")
+    assert any("No weekly report yet" in i.value for i in at.info)
+
+
+def test_models_page_without_model_names_the_command(signed_in: Callable[..., AppTest]) -> None:
+    at = signed_in("admin", "views/models.py")
+    assert "agri train" in at.info[0].value
+
+
+def test_models_page_with_metadata(signed_in: Callable[..., AppTest], app_workspace) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    folder = app_workspace.models_dir / "yield" / "20250601T000000Z-abcdef12"
+    folder.mkdir(parents=True)
+    (folder / "metadata.json").write_text(
+        json.dumps(
+            {
+                "created_at": "2025-06-01T00:00:00+00:00",
+                "training_data_sha256": "abcdef1234567890",
+                "crops": {"winter_wheat": {}},
+                "metrics": {
+                    "skill": [{"crop": "winter_wheat", "forecast_point": "50%", "skill": 0.3}],
+                    "coverage": [{"crop": "winter_wheat", "coverage_pct": 81.0}],
+                },
+            }
+        )
+    )
+    at = signed_in("admin", "views/models.py")
+    assert {m.label: m.value for m in at.metric}["Training data hash"] == "abcdef123456"
+    assert [s.value for s in at.subheader][:2] == [
+        "Skill against baselines (leave-one-season-out)",
+        "Interval coverage",
+    ]
+
+
+def test_sign_out_returns_to_login(signed_in: Callable[..., AppTest]) -> None:
+    at = signed_in("admin")
+    at.button(key="sign_out").click()
+    at.run()
+    assert at.title[0].value == "Sign in"
+
+
+def test_broken_model_degrades_with_the_fix(
+    signed_in: Callable[..., AppTest], app_workspace
+) -> None:  # type: ignore[no-untyped-def]
+    folder = app_workspace.models_dir / "yield" / "20250601T000000Z-deadbeef"
+    folder.mkdir(parents=True)
+    (folder / "metadata.json").write_text("{}")  # no model files next to it
+    at = signed_in("admin")
+    assert any("Advice could not be computed" in i.value for i in at.info)
+    assert any("agri train" in i.value for i in at.info)
+    at.switch_page("views/field.py")
+    at.run()
+    assert not at.exception, at.exception
+    assert any("agri train" in i.value for i in at.info)

@@ -1,0 +1,168 @@
+"""Access control in the library layer: passwords, lockout, sessions and scoped queries."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from agri_app.cli_users import users_app
+from pipelines import access, queries, storage
+from pipelines.sensors.ingest import ingest_file
+from tests.agri_app.conftest import PASSWORD, make_workspace
+
+NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+LOG_A = (
+    b"device_id,port,depth_cm,variable,ts,value,unit\n"
+    b"dev-1,1,10,vwc_m3_m3,2024-06-01T00:00:00Z,0.281,m3/m3\n"
+    b"dev-1,1,10,vwc_m3_m3,2024-06-01T01:00:00Z,oops,m3/m3\n"
+)
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> storage.Workspace:
+    return make_workspace(tmp_path)
+
+
+@pytest.fixture
+def engine(ws: storage.Workspace):  # type: ignore[no-untyped-def]
+    engine = storage.open_workspace(ws)
+    yield engine
+    engine.dispose()
+
+
+def test_hashes_are_scrypt_with_a_salt_per_user() -> None:
+    one, two = access.hash_password("secret-pw-1"), access.hash_password("secret-pw-1")
+    assert one.startswith("scrypt$16384$8$1$") and one != two
+    assert access.verify_password("secret-pw-1", one)
+    assert not access.verify_password("secret-pw-2", one)
+
+
+def test_password_is_not_stored(engine) -> None:  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        stored = conn.execute(access.users.select()).mappings().all()
+    assert all(PASSWORD not in row["password_hash"] for row in stored)
+
+
+def test_wrong_password_and_unknown_user_fail(engine) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(access.AccessError, match="wrong username or password"):
+        access.authenticate(engine, "admin", "not the password", now=NOW)
+    with pytest.raises(access.AccessError, match="wrong username or password"):
+        access.authenticate(engine, "nobody", PASSWORD, now=NOW)
+    token = access.authenticate(engine, "admin", PASSWORD, now=NOW)
+    assert access.session_scope(engine, token, now=NOW) == access.Scope(
+        "admin", "admin", "coop-test", None
+    )
+
+
+def test_lockout_holds_even_with_the_right_password(engine) -> None:  # type: ignore[no-untyped-def]
+    for i in range(access.MAX_FAILED_ATTEMPTS):
+        with pytest.raises(access.AccessError, match="wrong"):
+            access.authenticate(engine, "agro", "guess", now=NOW + timedelta(seconds=i))
+    later = NOW + timedelta(minutes=5)
+    with pytest.raises(access.AccessError, match="too many failed sign-ins"):
+        access.authenticate(engine, "agro", PASSWORD, now=later)
+    with pytest.raises(access.AccessError, match="too many failed sign-ins"):
+        access.authenticate(engine, "agro", PASSWORD, now=later + timedelta(minutes=1))
+    # other users are not affected, and the lock lifts after LOCKOUT
+    access.authenticate(engine, "admin", PASSWORD, now=later)
+    assert access.authenticate(engine, "agro", PASSWORD, now=NOW + timedelta(minutes=20))
+
+
+def test_sessions_expire_and_end(engine) -> None:  # type: ignore[no-untyped-def]
+    token = access.authenticate(engine, "member-a", PASSWORD, now=NOW)
+    assert access.session_scope(engine, token, now=NOW + timedelta(hours=7)) is not None
+    assert access.session_scope(engine, token, now=NOW + access.SESSION_LIFETIME) is None
+    assert access.session_scope(engine, "forged-token", now=NOW) is None
+    access.end_session(engine, token)
+    assert access.session_scope(engine, token, now=NOW) is None
+
+
+@pytest.mark.parametrize(
+    ("role", "farms", "message"),
+    [
+        ("owner", (), "unknown role"),
+        ("member", (), "needs at least one farm"),
+        ("member", ("farm-x",), "not in"),
+    ],
+)
+def test_invalid_users_are_refused(engine, role: str, farms: tuple, message: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(access.AccessError, match=message):
+        access.add_user(engine, "new", "long-enough-pw", role, "coop-test", farms)
+
+
+def test_member_of_farm_a_cannot_see_farm_b(engine, ws: storage.Workspace) -> None:  # type: ignore[no-untyped-def]
+    a = access.scope_for(engine, "member-a")
+    b = access.scope_for(engine, "member-b")
+    admin = access.scope_for(engine, "admin")
+    assert list(queries.scoped_fields(engine, a)["field_id"]) == ["A1", "A2"]
+    assert list(queries.scoped_fields(engine, b)["field_id"]) == ["B1"]
+    assert list(queries.scoped_fields(engine, admin)["field_id"]) == ["A1", "A2", "B1"]
+    assert queries.scoped_cooperative(engine, b)["fields"] == 1
+    for read in (
+        queries.scoped_field_seasons,
+        queries.scoped_field_satellite,
+        queries.scoped_field_weather,
+        queries.scoped_field_operations,
+        queries.scoped_field_sensor_daily,
+    ):
+        assert read(engine, b, "A1").empty, read.__name__
+        assert read(engine, b, "B1").empty == (read is queries.scoped_field_sensor_daily) or (
+            read is queries.scoped_field_operations
+        ), read.__name__
+
+    # sensor data: farm A's upload (with a rejected row) is invisible to member B
+    report = ingest_file(engine, ws, LOG_A, file_name="a.csv", uploaded_by="member-a")
+    assert report.accepted == 1 and report.upload_id is not None
+    assert not queries.scoped_field_sensor_daily(engine, a, "A2").empty
+    assert queries.scoped_field_sensor_daily(engine, b, "A2").empty
+    assert list(queries.scoped_uploads(engine, a)["file_name"]) == ["a.csv"]
+    assert queries.scoped_uploads(engine, b).empty
+    assert len(queries.scoped_quarantine(engine, a, report.upload_id)) == 1
+    assert queries.scoped_quarantine(engine, b, report.upload_id).empty
+    assert queries.scoped_fields(engine, b)["last_sensor"].isna().all()
+    assert list(queries.scoped_devices(engine, b)["device_id"]) == []
+    assert set(queries.scoped_devices(engine, a)["device_id"]) == {"dev-1"}
+
+    # reports
+    ws.reports_dir.mkdir(parents=True, exist_ok=True)
+    for name in ("2025-W22_farm-a.html", "2025-W22_farm-b.pdf", "2025-W22_coop-test.html"):
+        (ws.reports_dir / name).write_text(name)
+    assert [p.name for p in queries.scoped_reports(ws.reports_dir, b, engine)] == [
+        "2025-W22_farm-b.pdf"
+    ]
+    assert len(queries.scoped_reports(ws.reports_dir, admin, engine)) == 3
+
+
+def test_users_cli_adds_and_lists(ws: storage.Workspace) -> None:
+    runner = CliRunner()
+    base = ["--workspace", str(ws.root)]
+    result = runner.invoke(
+        users_app,
+        [
+            "add",
+            "carla",
+            "--role",
+            "member",
+            "--cooperative",
+            "coop-test",
+            "--farm",
+            "farm-b",
+            *base,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "password: " in result.output
+    password = result.output.split("password: ")[1].strip()
+    engine = storage.open_workspace(ws)
+    assert access.authenticate(engine, "carla", password)
+    assert access.scope_for(engine, "carla").farm_ids == ("farm-b",)
+    again = runner.invoke(
+        users_app, ["add", "carla", "--role", "admin", "--cooperative", "coop-test", *base]
+    )
+    assert again.exit_code == 2 and "exists already" in again.output
+    listed = runner.invoke(users_app, ["list", *base])
+    assert "carla" in listed.output and "farm-b" in listed.output
+    engine.dispose()
