@@ -14,6 +14,7 @@ import typer
 from sqlalchemy.engine import Engine
 
 from agri_app.cli_models import advise_command, evaluate_command, train_command
+from agri_app.cli_options import WorkspaceOption
 from agri_app.cli_satellite import satellite_app
 from agri_app.cli_sensors import sensors_app
 from agri_app.cli_users import users_app
@@ -36,14 +37,6 @@ app.command("train")(train_command)
 app.command("advise")(advise_command)
 app.command("evaluate")(evaluate_command)
 
-WorkspaceOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--workspace",
-        help="Workspace folder (default: $AGRI_WORKSPACE, else ./agri-workspace).",
-        show_default=False,
-    ),
-]
 APP_SCRIPT = Path(__file__).resolve().parent / "app" / "main.py"
 
 

@@ -21,6 +21,7 @@ import pandas as pd
 import typer
 
 from agri_app.advice import advice_to_csv, advice_to_json, build_advice
+from agri_app.cli_options import WorkspaceOption
 from agri_app.settings import SAMPLE_BUNDLE, Settings
 from models.evaluate import nitrogen_evaluation, yield_forecast_errors
 from models.registry import ModelNotFoundError, ModelRegistry
@@ -53,14 +54,6 @@ models_app = typer.Typer(
     add_completion=False,
 )
 
-WorkspaceOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--workspace",
-        help="Workspace folder (default: $AGRI_WORKSPACE, else ./agri-workspace).",
-        show_default=False,
-    ),
-]
 BundleOption = Annotated[
     Path,
     typer.Option(

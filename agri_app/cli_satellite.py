@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from agri_app.cli_options import WorkspaceOption
 from agri_app.settings import Settings
 from pipelines import storage
 from pipelines.satellite.connection import SentinelHubAuthError, SentinelHubConnection
@@ -59,14 +59,7 @@ def _field_ids(values: list[str] | None) -> list[str] | None:
 
 @satellite_app.command()
 def fetch(
-    workspace: Annotated[
-        Path | None,
-        typer.Option(
-            "--workspace",
-            help="Workspace folder (default: $AGRI_WORKSPACE, else ./agri-workspace).",
-            show_default=False,
-        ),
-    ] = None,
+    workspace: WorkspaceOption = None,
     fields: Annotated[
         list[str] | None,
         typer.Option(

@@ -14,6 +14,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 
+from agri_app.cli_options import WorkspaceOption
 from agri_app.settings import Settings
 from pipelines import storage
 from pipelines.sensors import IngestReport, ingest_file, read_quarantine, read_uploads
@@ -24,15 +25,6 @@ sensors_app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-
-WorkspaceOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--workspace",
-        help="Workspace folder (default: $AGRI_WORKSPACE, else ./agri-workspace).",
-        show_default=False,
-    ),
-]
 
 
 class LogFormat(StrEnum):

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from agri_app.cli_options import WorkspaceOption
 from agri_app.settings import Settings
 from pipelines import access, storage
 
 users_app = typer.Typer(help="Manage the app's user accounts.", no_args_is_help=True)
-
-WorkspaceOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--workspace",
-        help="Workspace folder (default: $AGRI_WORKSPACE, else ./agri-workspace).",
-        show_default=False,
-    ),
-]
 
 
 @users_app.command("add")

@@ -17,6 +17,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from pipelines.crops import CROP_COLUMNS
+
 SCHEMA_VERSION = 1
 METADATA = sa.MetaData()
 
@@ -54,25 +56,12 @@ crops = sa.Table(
     METADATA,
     sa.Column("crop_id", sa.String(64), primary_key=True),
     sa.Column("crop_name", sa.Text, nullable=False),
+    # Every numeric parameter of the crop table (pipelines/crops.py), so a new column there
+    # is stored without a second list to keep in step.
     *(
-        sa.Column(name, sa.Float, nullable=False)
-        for name in (
-            "base_temp_degc",
-            "cap_temp_degc",
-            "kc_ini",
-            "kc_mid",
-            "kc_end",
-            "max_height_m",
-            "stage_ini_days",
-            "stage_dev_days",
-            "stage_mid_days",
-            "stage_late_days",
-            "root_depth_max_m",
-            "depletion_fraction_p",
-            "yield_moisture_pct",
-            "grain_price_eur_t",
-            "n_max_kg_ha",
-        )
+        sa.Column(spec.name, sa.Float, nullable=False)
+        for spec in CROP_COLUMNS
+        if spec.kind in ("float", "int")
     ),
 )
 fields = sa.Table(
