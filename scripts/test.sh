@@ -16,10 +16,20 @@ apt_install() {
   $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
-# 1. Chromium for the end-to-end tests (Playwright cannot download its own browser offline).
+# 1. Chromium for the end-to-end tests (Playwright cannot download its own browser offline),
+#    and poppler-utils (pdftotext, pdftoppm) to read back the generated PDF reports.
 if ! command -v chromium >/dev/null 2>&1; then
   echo "installing chromium from the system packages ..."
   apt_install chromium
+fi
+# WeasyPrint (HTML to PDF) needs Pango and HarfBuzz from the system.
+if ! ldconfig -p | grep -q libpangoft2-1.0.so.0 || ! ldconfig -p | grep -q libharfbuzz-subset.so.0; then
+  echo "installing pango and harfbuzz from the system packages ..."
+  apt_install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+fi
+if ! command -v pdftotext >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1; then
+  echo "installing poppler-utils from the system packages ..."
+  apt_install poppler-utils
 fi
 
 # 2. PostgreSQL.
