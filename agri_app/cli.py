@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 
 from agri_app.cli_models import advise_command, evaluate_command, train_command
 from agri_app.cli_options import WorkspaceOption
+from agri_app.cli_report import report_app
 from agri_app.cli_satellite import satellite_app
 from agri_app.cli_sensors import sensors_app
 from agri_app.cli_users import users_app
@@ -33,6 +34,7 @@ app = typer.Typer(
 app.add_typer(satellite_app, name="satellite")
 app.add_typer(sensors_app, name="sensors")
 app.add_typer(users_app, name="users")
+app.add_typer(report_app, name="report")
 app.command("train")(train_command)
 app.command("advise")(advise_command)
 app.command("evaluate")(evaluate_command)

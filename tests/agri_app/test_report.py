@@ -1,0 +1,319 @@
+"""The weekly report: the numbers of each section (unit tests) and `agri report weekly` end to
+end on a slice of the sample cooperative (HTML structure, PDF text, determinism, a page PNG)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from agri_app.advice import build_advice
+from agri_app.cli_models import _sources, models_app
+from agri_app.cli_report import report_app
+from agri_app.report.build import condition_class, field_actions, parse_week
+from agri_app.report.render import _gain, _num
+from agri_app.settings import Settings
+from models.registry import ModelRegistry
+from pipelines.bundle import read_bundle
+from pipelines.queries import _names_owner
+from tests.agri_app.test_advice import sample_slice
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+WEEK = "2026-W21"  # issued Monday 2026-05-25, the sample's reference date
+SECTIONS = ("header", "actions", "conditions", "outlook", "water", "quality")
+
+
+def test_parse_week_covers_monday_to_sunday_and_is_issued_the_monday_after() -> None:
+    week = parse_week("2026-W21")
+    assert week.start == pd.Timestamp("2026-05-18")
+    assert week.end == pd.Timestamp("2026-05-24")
+    assert week.issued == pd.Timestamp("2026-05-25")
+    assert week.previous == "2026-W20"
+    assert parse_week("2021-W01").start == pd.Timestamp("2021-01-04")
+
+
+@pytest.mark.parametrize("text", ["2026-21", "2026-W54", "W21", "2026-05-25"])
+def test_parse_week_names_the_format(text: str) -> None:
+    with pytest.raises(ValueError, match="write YYYY-Www"):
+        parse_week(text)
+
+
+@pytest.mark.parametrize(
+    ("change_pct", "ndvi", "expected"),
+    [
+        (12.0, 0.7, "good"),
+        (5.0, 0.7, "good"),
+        (0.0, 0.7, "normal"),
+        (-10.0, 0.7, "below normal"),
+        (-20.0, 0.5, "poor"),
+        (float("nan"), 0.5, "no past seasons"),
+        (float("nan"), float("nan"), "no recent image"),
+    ],
+)
+def test_condition_class(change_pct: float, ndvi: float, expected: str) -> None:
+    assert condition_class(change_pct, ndvi) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "spec", "unit", "sign", "expected"),
+    [
+        (float("nan"), ".1f", "t/ha", False, "–"),
+        (None, ".1f", "", False, "–"),
+        (pd.NaT, ".1f", "", False, "–"),
+        (3.14159, ".1f", "t/ha", False, "3.1 t/ha"),
+        (0.04, "+.1f", "t/ha", False, "±0.0 t/ha"),
+        (0.24, "+.1f", "t/ha", False, "+0.2 t/ha"),
+        (-0.01, ".0f", "%", False, "0 %"),
+        (-0.01, ".0f", "%", True, "±0 %"),
+    ],
+)
+def test_numbers_never_print_nan(
+    value: object, spec: str, unit: str, sign: bool, expected: str
+) -> None:
+    assert _num(value, spec, unit, sign) == expected
+
+
+@pytest.mark.parametrize(
+    ("gain", "expected"), [(1.234, "+1.23 t/ha"), (0.001, "< 0.01 t/ha"), (float("nan"), "–")]
+)
+def test_a_gain_that_rounds_to_zero_is_not_printed_as_zero(gain: float, expected: str) -> None:
+    assert _gain(gain) == expected
+
+
+def test_field_actions_one_line_per_action() -> None:
+    advice = pd.DataFrame(
+        [
+            {
+                "field_id": "A1",
+                "crop": "winter_wheat",
+                "status": "act",
+                "reasons": "apply 40 kg N/ha now | irrigate",
+                "n_rate_now_kg_ha": 40.0,
+                "n_total_recommended_kg_ha": 160.0,
+                "n_applied_kg_ha": 120.0,
+                "n_expected_gain_t_ha": 0.3,
+                "irrigation_mm": 25.0,
+                "irrigation_date": pd.Timestamp("2026-05-28"),
+                "reaches_raw_date": pd.Timestamp("2026-05-28"),
+                "irrigation_yield_at_stake_t_ha": 0.8,
+            },
+            {
+                "field_id": "A2",
+                "crop": "grain_maize",
+                "status": "watch",
+                "reasons": "yield forecast 8.0 t/ha (80 % interval 6.0-10.0) at 15.5 % "
+                "moisture, -20 % against the field's past 10.0 t/ha; drivers: x",
+                "n_rate_now_kg_ha": 0.0,
+                "irrigation_mm": 0.0,
+            },
+            {"field_id": "B1", "crop": np.nan, "status": "no-season", "reasons": "no crop"},
+        ]
+    )
+    actions = field_actions(advice)
+    assert list(actions["kind"]) == ["irrigation", "nitrogen", "scout", "nothing"]
+    assert list(actions["action"][:3]) == [
+        "irrigate 25 mm by Thu 28 May",
+        "apply 40 kg N/ha",
+        "scout for stress",
+    ]
+    assert actions["gain_t_ha"][:2].tolist() == [0.8, 0.3]
+    assert "20 % below this field's usual 10.0 t/ha" in actions["reason"][2]
+
+
+# ----------------------------------------------------------------------------- end to end
+
+
+@dataclass(frozen=True)
+class Run:
+    bundle: Path
+    workspace: Path
+    folder: Path
+    html: dict[str, bytes]
+    pdf: dict[str, Path]
+
+
+def _poppler() -> None:
+    missing = [tool for tool in ("pdftotext", "pdftoppm") if shutil.which(tool) is None]
+    if missing:
+        message = f"{', '.join(missing)} missing: install poppler-utils (scripts/test.sh does)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def _pdftotext(path: Path) -> str:
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+
+
+def _weekly(bundle: Path, workspace: Path, *extra: str) -> None:
+    result = CliRunner().invoke(
+        report_app,
+        ["weekly", "--week", WEEK, "--bundle", str(bundle), "--workspace", str(workspace), *extra],
+    )
+    assert result.exit_code == 0, result.output
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.glob("*.html"))}
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    root = tmp_path_factory.mktemp("report")
+    bundle = sample_slice(root / "slice", per_farm=3)
+    workspace = root / "ws"
+    trained = CliRunner().invoke(
+        models_app,
+        ["train", "--bundle", str(bundle), "--workspace", str(workspace)],
+        env={"AGRI_TRAIN_EVERY_DAYS": "42"},
+    )
+    assert trained.exit_code == 0, trained.output
+    _weekly(bundle, workspace)
+    folder = workspace / "reports" / WEEK
+    return Run(
+        bundle,
+        workspace,
+        folder,
+        _snapshot(folder),
+        {p.name: p for p in sorted(folder.glob("*.pdf"))},
+    )
+
+
+def _visible(html: str) -> str:
+    """The HTML without its embedded images (base64 may spell anything)."""
+    return re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", html)
+
+
+def _advice(run: Run) -> pd.DataFrame:
+    settings = Settings.from_env(run.workspace)
+    bundle = read_bundle(run.bundle)
+    model = ModelRegistry(settings.workspace.models_dir).load()
+    return build_advice(
+        _sources(settings, bundle),
+        bundle.stations,
+        bundle.forecast,
+        model,
+        settings,
+        pd.Timestamp("2026-05-25"),
+    )
+
+
+@pytest.mark.slow
+def test_files_per_farm_and_the_cooperative_summary_named_for_the_reports_page(run: Run) -> None:
+    farms = ["farm-hogehof", "farm-lingehoeve", "farm-meent", "farm-rijnoord"]
+    names = {p.name for p in run.folder.iterdir()}
+    for owner in farms:
+        assert {f"{WEEK}_{owner}.{s}" for s in ("html", "pdf", "json")} <= names
+        assert _names_owner(run.folder / f"{WEEK}_{owner}.pdf", owner)
+    assert {f"{WEEK}_coop-betuwe.html", f"{WEEK}_coop-betuwe.pdf"} <= names
+    # a farm's file does not belong to another farm
+    assert not _names_owner(run.folder / f"{WEEK}_farm-meent.pdf", "farm-hogehof")
+
+
+@pytest.mark.slow
+def test_html_has_the_sections_in_order_and_the_advice_numbers(run: Run) -> None:
+    advice = _advice(run)
+    fields = read_bundle(run.bundle).fields.set_index("field_id")["farm_id"]
+    for farm, group in advice.groupby(advice["field_id"].map(fields)):
+        html = _visible(run.html[f"{WEEK}_{farm}.html"].decode())
+        positions = [html.index(f'<section id="{s}">') for s in SECTIONS]
+        assert positions == sorted(positions)
+        assert not re.search(r"\bnan\b|\bNone\b|\bNaT\b", html, flags=re.IGNORECASE)
+        actions = html[positions[1] : positions[2]]
+        outlook = html[positions[3] : positions[4]]
+        for row in group.itertuples():
+            if row.status == "act" and row.n_rate_now_kg_ha > 0:
+                assert f"apply {row.n_rate_now_kg_ha:.0f} kg N/ha" in actions
+                assert f'<td class="n">{_gain(row.n_expected_gain_t_ha)}</td>' in actions
+            if row.status == "act" and row.irrigation_mm > 0:
+                assert f"irrigate {row.irrigation_mm:.0f} mm" in actions
+            if row.status == "watch":
+                assert f"<td>{row.field_id}</td>" in actions and "scout for stress" in actions
+            if np.isfinite(row.yield_p50_t_ha):
+                assert f"{row.yield_p50_t_ha:.1f} t/ha" in outlook
+                assert f"{row.yield_p10_t_ha:.1f}–{row.yield_p90_t_ha:.1f} t/ha" in outlook
+        assert html.count('src="data:image/png;base64,') == 0  # stripped above
+        assert "data:image/png;base64," in run.html[f"{WEEK}_{farm}.html"].decode()
+
+
+@pytest.mark.slow
+def test_pdf_opens_with_a_few_pages_holding_the_actions(run: Run) -> None:
+    _poppler()
+    html = run.html[f"{WEEK}_farm-hogehof.html"].decode()
+    actions = re.findall(r'<td class="action">([^<]+)</td>', html)
+    for name, path in run.pdf.items():
+        text = _pdftotext(path)
+        pages = text.count("\f")
+        assert 1 <= pages <= 4, f"{name}: {pages} pages"
+        assert "nan" not in text.split() and "None" not in text
+    text = " ".join(_pdftotext(run.pdf[f"{WEEK}_farm-hogehof.pdf"]).split())
+    assert "Actions this week" in text and "Data quality" in text
+    for action in actions:
+        assert " ".join(action.split()) in text
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    prefix = ARTIFACTS / "report_farm-hogehof"
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "80",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            str(run.pdf[f"{WEEK}_farm-hogehof.pdf"]),
+            str(prefix),
+        ],
+        check=True,
+    )
+    assert prefix.with_suffix(".png").stat().st_size > 10_000
+
+
+@pytest.mark.slow
+def test_two_runs_give_the_same_content_and_last_week_is_compared(run: Run) -> None:
+    _poppler()
+    texts = {name: _pdftotext(path) for name, path in run.pdf.items()}
+    pdf_bytes = {name: path.read_bytes() for name, path in run.pdf.items()}
+    _weekly(run.bundle, run.workspace)
+    assert {name: path.read_bytes() for name, path in run.pdf.items()} == pdf_bytes
+    assert _snapshot(run.folder) == run.html
+    assert {name: _pdftotext(path) for name, path in run.pdf.items()} == texts
+
+    numbers = json.loads((run.folder / f"{WEEK}_farm-hogehof.json").read_text())
+    field, value = next(
+        (f, v["yield_p50_t_ha"])
+        for f, v in sorted(numbers["fields"].items())
+        if v["yield_p50_t_ha"]
+    )
+    previous = run.workspace / "reports" / "2026-W20"
+    previous.mkdir()
+    numbers["fields"][field]["yield_p50_t_ha"] = value - 0.5
+    (previous / "2026-W20_farm-hogehof.json").write_text(json.dumps(numbers))
+    _weekly(run.bundle, run.workspace, "--farm", "farm-hogehof")
+    html = (run.folder / f"{WEEK}_farm-hogehof.html").read_text()
+    row = html[html.index(f"<tr><td>{field}</td>", html.index('<section id="outlook">')) :]
+    assert "+0.5 t/ha</td></tr>" in row.split("</tr>")[0] + "</tr>"
+    shutil.rmtree(previous)
+    _weekly(run.bundle, run.workspace, "--farm", "farm-hogehof")
+
+
+def test_weekly_refuses_a_week_after_the_data(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        report_app, ["weekly", "--week", "2026-W22", "--workspace", str(tmp_path)]
+    )
+    assert result.exit_code == 2
+    assert "after the bundle's reference date 2026-05-25" in result.output
