@@ -25,8 +25,9 @@ for module_name in ("agri_app.reports", "agri_app.report"):
 week = datetime.now(UTC).strftime("%G-W%V")
 if generator is None:
     st.info(
-        f"Generating reports is not available in this version: `agri report weekly --week {week}` "
-        "is not built yet. Reports placed in the workspace's reports/ folder are listed here."
+        f"Reports are generated on the command line with `agri report weekly --week {week}`; "
+        "generating them from this page is not available in this version. The reports in the "
+        "workspace's reports/ folder are listed here."
     )
 elif scope.role == "member":
     st.caption("Ask your cooperative's agronomist or admin to generate this week's report.")
