@@ -135,6 +135,8 @@ def irrigation_plan(
     )  # NaN: never within the projection
     plan = group.agg(
         projection_end=("date", "max"),
+        depletion_now_mm=("dr_mm", "first"),
+        raw_now_mm=("raw_mm", "first"),
         last_dr_mm=("dr_mm", "last"),
         last_raw_mm=("raw_mm", "last"),
     )
@@ -204,6 +206,8 @@ def irrigation_plan(
             "irrigation_mm": gross.where(irrigate, 0.0),
             "forecast_rain_mm": plan["window_rain_mm"].where(has_trigger, plan["total_rain_mm"]),
             "projection_end": pd.to_datetime(plan["projection_end"]),
+            "depletion_mm": plan["depletion_now_mm"],
+            "raw_mm": plan["raw_now_mm"],
             "irrigation_reason": reasons,
         }
     )

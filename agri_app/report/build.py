@@ -376,8 +376,9 @@ def yield_outlook(
 
 
 def water_status(advice: pd.DataFrame, fields: pd.DataFrame) -> pd.DataFrame:
-    """Per irrigated growing field: the projected day the root zone reaches the readily
-    available water (RAW) limit, and the irrigation planned."""
+    """Per irrigated growing field: root-zone depletion against the readily available water
+    (RAW) on the advice day, the projected day depletion reaches RAW, and the irrigation
+    planned."""
     irrigated = set(fields.loc[fields["irrigated"].astype(bool), "field_id"])
     rows = []
     for record in advice.to_dict(orient="records"):
@@ -389,6 +390,8 @@ def water_status(advice: pd.DataFrame, fields: pd.DataFrame) -> pd.DataFrame:
             {
                 "field_id": str(record["field_id"]),
                 "crop": str(record["crop"]),
+                "depletion_mm": _num(record.get("root_zone_depletion_mm")),
+                "raw_mm": _num(record.get("readily_available_water_mm")),
                 "reaches_raw_date": raw,
                 "irrigation_mm": mm if mm > 0 else float("nan"),
                 "irrigation_date": day if mm > 0 else None,
@@ -402,6 +405,8 @@ def water_status(advice: pd.DataFrame, fields: pd.DataFrame) -> pd.DataFrame:
         columns=[
             "field_id",
             "crop",
+            "depletion_mm",
+            "raw_mm",
             "reaches_raw_date",
             "irrigation_mm",
             "irrigation_date",

@@ -232,7 +232,15 @@ def test_html_has_the_sections_in_order_and_the_advice_numbers(run: Run) -> None
         assert not re.search(r"\bnan\b|\bNone\b|\bNaT\b", html, flags=re.IGNORECASE)
         actions = html[positions[1] : positions[2]]
         outlook = html[positions[3] : positions[4]]
+        water = html[positions[4] : positions[5]]
+        irrigated = read_bundle(run.bundle).fields.set_index("field_id")["irrigated"]
         for row in group.itertuples():
+            if irrigated[row.field_id] and isinstance(row.crop, str):
+                # Depletion against RAW on the issue day, as the advice computed them.
+                assert (
+                    f'<td class="n">{row.root_zone_depletion_mm:.0f} mm</td>'
+                    f'<td class="n">{row.readily_available_water_mm:.0f} mm</td>'
+                ) in water
             if row.status == "act" and row.n_rate_now_kg_ha > 0:
                 assert f"apply {row.n_rate_now_kg_ha:.0f} kg N/ha" in actions
                 assert f'<td class="n">{_gain(row.n_expected_gain_t_ha)}</td>' in actions

@@ -55,6 +55,10 @@ def test_the_field_reaches_raw_on_the_expected_day() -> None:
     assert balance["raw_mm"].iloc[0] == pytest.approx(50.0)
     assert balance["dr_mm"].iloc[9] == pytest.approx(50.0)  # day 10
     plan = irrigation_plan(balance, IrrigationSettings(application_efficiency=0.8)).iloc[0]
+    # On the advice day (day 3) the root zone lacks 15 mm, against 50 mm of RAW.
+    assert plan["depletion_mm"] == pytest.approx(balance["dr_mm"].iloc[2])
+    assert plan["depletion_mm"] == pytest.approx(15.0)
+    assert plan["raw_mm"] == pytest.approx(50.0)
     assert plan["reaches_raw_date"] == START + pd.Timedelta(days=9)
     assert plan["irrigation_date"] == START + pd.Timedelta(days=9)
     assert plan["irrigation_net_mm"] == pytest.approx(50.0)  # refill to field capacity
