@@ -397,7 +397,9 @@ def water_status(advice: pd.DataFrame, fields: pd.DataFrame) -> pd.DataFrame:
                 "irrigation_date": day if mm > 0 else None,
                 "state": "irrigate"
                 if mm > 0
-                else ("above RAW through the forecast" if raw is None else "short, rain expected"),
+                else (
+                    "enough water through the forecast" if raw is None else "short, rain expected"
+                ),
             }
         )
     return pd.DataFrame(
