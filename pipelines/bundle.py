@@ -472,14 +472,7 @@ def _unknown(
 
 def _check_weather(weather: pd.DataFrame, log: ProblemLog) -> pd.DataFrame:
     _unique(weather, ["station_id", "date"], "weather.csv", log)
-    swapped = weather["tmax_degc"] < weather["tmin_degc"]
-    if swapped.any():
-        log.add_rows(
-            "weather.csv",
-            np.flatnonzero(swapped.to_numpy()),
-            "tmax_degc",
-            "tmax_degc is below tmin_degc; are the two columns swapped?",
-        )
+    _check_tmax_above_tmin(weather, "weather.csv", log)
     meta = ["station_lat", "station_lon", "station_elevation_m"]
     stations = weather.groupby("station_id", sort=True)[meta].agg(["min", "max"])
     for station_id, row in stations.iterrows():
@@ -780,6 +773,31 @@ def _check_weather_coverage(
             )
 
 
+def check_forecast_rows(forecast: pd.DataFrame, name: str, log: ProblemLog) -> None:
+    """Row checks every forecast gets, from a bundle or from a forecast service."""
+    _check_tmax_above_tmin(forecast, name, log)
+    before_issue = forecast["date"] < forecast["issued_date"]
+    if before_issue.any():
+        log.add_rows(
+            name,
+            np.flatnonzero(before_issue.to_numpy()),
+            "date",
+            "date is before issued_date; a forecast covers the days from its issue on "
+            "(observed days belong in weather.csv)",
+        )
+
+
+def _check_tmax_above_tmin(frame: pd.DataFrame, name: str, log: ProblemLog) -> None:
+    swapped = frame["tmax_degc"] < frame["tmin_degc"]
+    if swapped.any():
+        log.add_rows(
+            name,
+            np.flatnonzero(swapped.to_numpy()),
+            "tmax_degc",
+            "tmax_degc is below tmin_degc; are the two columns swapped?",
+        )
+
+
 def _check_forecast(
     forecast: pd.DataFrame,
     stations: pd.DataFrame | None,
@@ -797,23 +815,7 @@ def _check_forecast(
         "station_id of weather.csv",
         log,
     )
-    swapped = forecast["tmax_degc"] < forecast["tmin_degc"]
-    if swapped.any():
-        log.add_rows(
-            name,
-            np.flatnonzero(swapped.to_numpy()),
-            "tmax_degc",
-            "tmax_degc is below tmin_degc; are the two columns swapped?",
-        )
-    before_issue = forecast["date"] < forecast["issued_date"]
-    if before_issue.any():
-        log.add_rows(
-            name,
-            np.flatnonzero(before_issue.to_numpy()),
-            "date",
-            "date is before issued_date; a forecast covers the days from its issue on "
-            "(observed days belong in weather.csv)",
-        )
+    check_forecast_rows(forecast, name, log)
     if manifest is not None:
         late = forecast["issued_date"] > pd.Timestamp(manifest.reference_date)
         if late.any():

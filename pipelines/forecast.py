@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipelines.bundle import FORECAST_COLUMNS
+from pipelines.bundle import FORECAST_COLUMNS, check_forecast_rows
 from pipelines.tables import ProblemLog, check_table, read_csv_strings
 from pipelines.weather import saturation_vapour_pressure_kpa
 
@@ -199,22 +199,7 @@ def _checked(raw: pd.DataFrame, label: str) -> pd.DataFrame:
     log = ProblemLog()
     frame = check_table(raw, FORECAST_COLUMNS, label, log)
     if frame is not None:
-        swapped = frame["tmax_degc"] < frame["tmin_degc"]
-        if swapped.any():
-            log.add_rows(
-                label,
-                np.flatnonzero(swapped.to_numpy()),
-                "tmax_degc",
-                "tmax_degc is below tmin_degc; are the two swapped?",
-            )
-        early = frame["date"] < frame["issued_date"]
-        if early.any():
-            log.add_rows(
-                label,
-                np.flatnonzero(early.to_numpy()),
-                "date",
-                "date is before issued_date; observed days belong in weather.csv",
-            )
+        check_forecast_rows(frame, label, log)
     log.raise_if_any(label)
     assert frame is not None
     return frame.sort_values(["station_id", "issued_date", "date"], ignore_index=True)
