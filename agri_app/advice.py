@@ -30,9 +30,9 @@ from models.explain import top_drivers
 from models.irrigation import irrigation_plan, projected_water_balance, yield_at_stake
 from models.nitrogen import recommend_nitrogen
 from models.yield_model import YieldModel, predict_yield
-from pipelines.features import FeatureParameters, build_features
-from pipelines.season_grid import SeasonSources
-from pipelines.waterbalance import WaterBalanceParameters
+from pipelines.agronomy.features import FeatureParameters, build_features
+from pipelines.agronomy.season_grid import SeasonSources
+from pipelines.agronomy.waterbalance import WaterBalanceParameters
 
 ADVICE_COLUMNS = (
     "field_id",

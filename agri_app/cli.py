@@ -20,10 +20,10 @@ from agri_app.cli_satellite import satellite_app
 from agri_app.cli_sensors import sensors_app
 from agri_app.cli_users import users_app
 from agri_app.settings import SAMPLE_BUNDLE, Settings
-from pipelines import storage
-from pipelines.bundle import Bundle, read_bundle
-from pipelines.importer import ConflictError, ImportReport, import_bundle
-from pipelines.sensors.ingest import ingest_bundle_sensors
+from pipelines.sources.bundle import Bundle, read_bundle
+from pipelines.sources.sensors.ingest import ingest_bundle_sensors
+from pipelines.store import schema, storage
+from pipelines.store.importer import ConflictError, ImportReport, import_bundle
 from pipelines.tables import InputError
 
 app = typer.Typer(
@@ -177,13 +177,13 @@ def _serve(settings: Settings, port: int, address: str) -> None:
 
 def _demo_users(settings: Settings) -> None:
     """One user per role for the sample cooperative (idempotent: existing users are kept)."""
-    from pipelines import access
+    from pipelines.store import access
 
     engine = storage.open_workspace(settings.workspace)
     with engine.connect() as conn:
         first = conn.execute(
-            sa.select(storage.farms.c.cooperative_id, storage.farms.c.farm_id)
-            .order_by(storage.farms.c.cooperative_id, storage.farms.c.farm_id)
+            sa.select(schema.farms.c.cooperative_id, schema.farms.c.farm_id)
+            .order_by(schema.farms.c.cooperative_id, schema.farms.c.farm_id)
             .limit(1)
         ).first()
     if first is None:

@@ -35,13 +35,13 @@ from models.yield_model import (
     train_yield_model,
     training_table,
 )
-from pipelines import storage
-from pipelines.bundle import Bundle, read_bundle
-from pipelines.features import FeatureParameters, build_features
-from pipelines.season_grid import SeasonSources, season_requests
-from pipelines.sensors.daily import water_content_for_balance
+from pipelines.agronomy.features import FeatureParameters, build_features
+from pipelines.agronomy.season_grid import SeasonSources, season_requests
+from pipelines.agronomy.waterbalance import WaterBalanceParameters
+from pipelines.sources.bundle import Bundle, read_bundle
+from pipelines.sources.sensors.daily import water_content_for_balance
+from pipelines.store import storage
 from pipelines.tables import InputError
-from pipelines.waterbalance import WaterBalanceParameters
 
 SAMPLE_TRUTH = SAMPLE_BUNDLE.parent / "truth"
 # The three in-season dates of `agri evaluate`: 8 weeks, 4 weeks and 0 days before the bundle's

@@ -23,9 +23,9 @@ from agri_app.cli_options import WorkspaceOption
 from agri_app.report import build, render
 from agri_app.settings import SAMPLE_BUNDLE, Settings
 from models.yield_model import YieldModel
-from pipelines import storage
-from pipelines.bundle import Bundle
-from pipelines.sensors.daily import read_daily_aggregates
+from pipelines.sources.bundle import Bundle
+from pipelines.sources.sensors.daily import read_daily_aggregates
+from pipelines.store import storage
 
 report_app = typer.Typer(
     help="Weekly advisory reports: per farm HTML and PDF, and a cooperative summary.",

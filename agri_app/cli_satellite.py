@@ -10,20 +10,20 @@ import typer
 
 from agri_app.cli_options import WorkspaceOption
 from agri_app.settings import Settings
-from pipelines import storage
-from pipelines.satellite.connection import SentinelHubAuthError, SentinelHubConnection
-from pipelines.satellite.fetch import (
+from pipelines.sources.satellite.connection import SentinelHubAuthError, SentinelHubConnection
+from pipelines.sources.satellite.fetch import (
     UnknownFieldsError,
     default_start,
     fetch_observations,
     load_fields,
 )
-from pipelines.satellite.settings import (
+from pipelines.sources.satellite.settings import (
     MissingCredentialsError,
     SentinelHubSettings,
     missing_credentials_message,
 )
-from pipelines.satellite.sources import LocalSource, SatelliteSource, SentinelHubSource
+from pipelines.sources.satellite.sources import LocalSource, SatelliteSource, SentinelHubSource
+from pipelines.store import storage
 
 satellite_app = typer.Typer(
     help="Sentinel-2 field statistics: fetch them from Sentinel Hub into the workspace.",

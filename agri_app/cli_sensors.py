@@ -16,8 +16,8 @@ import typer
 
 from agri_app.cli_options import WorkspaceOption
 from agri_app.settings import Settings
-from pipelines import storage
-from pipelines.sensors import IngestReport, ingest_file, read_quarantine, read_uploads
+from pipelines.sources.sensors import IngestReport, ingest_file, read_quarantine, read_uploads
+from pipelines.store import storage
 from pipelines.tables import InputError
 
 sensors_app = typer.Typer(

@@ -8,7 +8,7 @@ import typer
 
 from agri_app.cli_options import WorkspaceOption
 from agri_app.settings import Settings
-from pipelines import access, storage
+from pipelines.store import access, storage
 
 users_app = typer.Typer(help="Manage the app's user accounts.", no_args_is_help=True)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipelines.storage import Workspace
+from pipelines.store.storage import Workspace
 
 if TYPE_CHECKING:  # the model modules load LightGBM: only the commands that advise need them
     from models.irrigation import IrrigationSettings

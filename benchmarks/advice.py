@@ -32,10 +32,10 @@ sys.path.insert(0, str(REPO))
 from agri_app.advice import build_advice  # noqa: E402
 from agri_app.settings import Settings  # noqa: E402
 from models.yield_model import TARGET, train_yield_model, training_table  # noqa: E402
-from pipelines.bundle import Bundle, read_bundle  # noqa: E402
-from pipelines.features import FeatureParameters, build_features  # noqa: E402
-from pipelines.season_grid import SeasonSources, season_requests  # noqa: E402
-from pipelines.waterbalance import WaterBalanceParameters  # noqa: E402
+from pipelines.agronomy.features import FeatureParameters, build_features  # noqa: E402
+from pipelines.agronomy.season_grid import SeasonSources, season_requests  # noqa: E402
+from pipelines.agronomy.waterbalance import WaterBalanceParameters  # noqa: E402
+from pipelines.sources.bundle import Bundle, read_bundle  # noqa: E402
 
 TRAIN_TARGET_S = 60.0
 ADVICE_TARGET_S = 5.0

@@ -40,9 +40,9 @@ from playwright.sync_api import Page, expect, sync_playwright
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pipelines import access, storage  # noqa: E402
-from pipelines.bundle import read_bundle  # noqa: E402
-from pipelines.importer import import_bundle  # noqa: E402
+from pipelines.sources.bundle import read_bundle  # noqa: E402
+from pipelines.store import access, storage  # noqa: E402
+from pipelines.store.importer import import_bundle  # noqa: E402
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 PASSWORD = "benchmark-password"

@@ -5,7 +5,8 @@ alternating winter wheat and maize, 50 weather stations with daily weather and r
 5-daily satellite observations with clouds, operations, and daily probe aggregates on every tenth
 field), then:
 
-1. times `pipelines.features.build_features` for all 10,000 field-seasons (as of each season's
+1. times `pipelines.agronomy.features.build_features` for all 10,000 field-seasons (as of each
+  season's
    harvest, or the reference date while in progress), best of `--repeat` runs, and measures its
    peak traced memory (tracemalloc, a separate run);
 2. times the straightforward request-by-request pandas version
@@ -38,8 +39,8 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # the reference and the synthetic data live with the tests
 
-from pipelines.features import FEATURE_COLUMNS, build_features  # noqa: E402
-from pipelines.season_grid import season_requests  # noqa: E402
+from pipelines.agronomy.features import FEATURE_COLUMNS, build_features  # noqa: E402
+from pipelines.agronomy.season_grid import season_requests  # noqa: E402
 from tests.pipelines.features_reference import reference_features  # noqa: E402
 from tests.pipelines.season_data import synthetic_sources  # noqa: E402
 

@@ -43,8 +43,8 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from pipelines import storage  # noqa: E402
-from pipelines.sensors import ingest_file  # noqa: E402
+from pipelines.sources.sensors import ingest_file  # noqa: E402
+from pipelines.store import storage  # noqa: E402
 
 LOGGERS = 125
 PORTS = ((1, 10), (2, 30))

@@ -28,7 +28,7 @@ from agri_app.cli_report import write_reports  # noqa: E402
 from agri_app.report.build import parse_week  # noqa: E402
 from agri_app.settings import SAMPLE_BUNDLE, Settings  # noqa: E402
 from models.registry import ModelNotFoundError, ModelRegistry  # noqa: E402
-from pipelines.bundle import read_bundle  # noqa: E402
+from pipelines.sources.bundle import read_bundle  # noqa: E402
 
 TARGET_S_PER_FARM = 5.0
 

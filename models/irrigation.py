@@ -1,7 +1,8 @@
 """Irrigation: when will each field reach its readily available water, how much to apply, and
 what yield is at stake.
 
-The FAO-56 water balance of `pipelines.waterbalance` (Allen et al. 1998, ch. 8) runs from sowing
+The FAO-56 water balance of `pipelines.agronomy.waterbalance` (Allen et al. 1998, ch. 8) runs from
+sowing
 over the observed weather up to the advice date and on over the forecast days
 (`projected_water_balance`). `irrigation_plan` then reads the projection:
 
@@ -26,10 +27,10 @@ import numpy as np
 import pandas as pd
 
 from models.yield_model import IRRIGATION_TO_DATE, YieldModel, predict_with
-from pipelines.forecast import FORECAST_COLUMN_NAMES, weather_with_forecast
-from pipelines.season_grid import SeasonSources
-from pipelines.waterbalance import WaterBalanceParameters, water_balance_table
-from pipelines.weather import daily_reference_et
+from pipelines.agronomy.season_grid import SeasonSources
+from pipelines.agronomy.waterbalance import WaterBalanceParameters, water_balance_table
+from pipelines.agronomy.weather import daily_reference_et
+from pipelines.sources.forecast import FORECAST_COLUMN_NAMES, weather_with_forecast
 
 # The observed weather the projection starts from: the weather.csv values (reference ET is
 # recomputed over observed and forecast days together).

@@ -4,7 +4,8 @@ naive baselines, and prediction intervals calibrated on held-out seasons.
 What is trained, per crop (a crop is a value of the `crop` column, never a code path):
 
 - the **yield model**: `yield_t_ha` (converted to the crop's standard moisture) from the
-  features of `pipelines.features` at many `as_of` dates of each past season (every `every_days`
+  features of `pipelines.agronomy.features` at many `as_of` dates of each past season (every
+  `every_days`
   days after sowing and at harvest), so one model forecasts at any point of a season. Nitrogen
   and irrigation *to date* are inputs with a monotone constraint (more never lowers the
   prediction);
@@ -238,7 +239,8 @@ def training_table(
 ) -> pd.DataFrame:
     """Feature rows of harvested seasons with a yield, with the target and the season's N total.
 
-    `features` is `pipelines.features.build_features` output (index field_id, season, as_of).
+    `features` is `pipelines.agronomy.features.build_features` output (index field_id, season,
+    as_of).
     Rows of seasons still in progress, or without a yield, are dropped. With the crop table
     (`crops`, with `yield_moisture_pct` per crop_id), yields recorded at another moisture
     (`seasons.yield_moisture_pct`) are converted to the crop's standard moisture, so the model
@@ -264,7 +266,8 @@ def training_table(
         raise ValueError(
             f"{int(late.sum())} training row(s) have as_of after the harvest, e.g. field "
             f"'{first['field_id']}' season {first['season']} as of {first['as_of']:%Y-%m-%d}; "
-            "request as_of dates from sowing to harvest (pipelines.season_grid.season_requests)"
+            "request as_of dates from sowing to harvest "
+            "(pipelines.agronomy.season_grid.season_requests)"
         )
     totals = season_nitrogen_totals(operations)
     rows = rows.merge(totals.reset_index(), on=["field_id", "season"], how="left")

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from pyproj import Geod
 
-from pipelines import storage
+from pipelines.store import schema, storage
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_BUNDLE = REPO / "sample_data" / "demo"
@@ -270,7 +270,7 @@ def dump_database(url: str) -> dict[str, list[tuple]]:
     engine = storage.connect(url)
     out = {}
     with engine.connect() as conn:
-        for name, table in storage.METADATA.tables.items():
+        for name, table in schema.METADATA.tables.items():
             if name == "schema_version":
                 continue
             rows = conn.execute(sa.select(table)).all()

@@ -140,7 +140,7 @@ def test_smoke_bundle_contents(runs):
 
 def test_smoke_bundle_passes_the_bundle_reader(runs):
     # The generator is standalone, but what it writes must be a bundle the product accepts.
-    from pipelines.bundle import read_bundle
+    from pipelines.sources.bundle import read_bundle
 
     bundle = read_bundle(runs["a"] / "demo")
     assert len(bundle.fields) == 4

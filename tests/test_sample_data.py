@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipelines import storage
-from pipelines.bundle import read_bundle
-from pipelines.importer import import_bundle
+from pipelines.sources.bundle import read_bundle
+from pipelines.store import storage
+from pipelines.store.importer import import_bundle
 from tests.conftest import SAMPLE_BUNDLE, dump_database
 
 

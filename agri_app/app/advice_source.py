@@ -14,8 +14,8 @@ import pandas as pd
 import streamlit as st
 
 from agri_app.app import data
-from pipelines import queries
-from pipelines.access import Scope
+from pipelines.store import queries
+from pipelines.store.access import Scope
 
 TRAIN_HINT = "No trained model in this workspace yet: run `agri train`, then reload this page."
 # Columns the pages read; the advice table may hold more.
@@ -41,7 +41,7 @@ def _compute_advice(scope: Scope) -> pd.DataFrame:
     """
     from agri_app.advice import build_advice
     from models.registry import ModelRegistry
-    from pipelines.bundle import empty_forecast
+    from pipelines.sources.bundle import empty_forecast
 
     engine = data.engine()
     settings = data.settings()

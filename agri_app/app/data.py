@@ -1,4 +1,4 @@
-"""Cached data access for the pages: thin wrappers over `pipelines.queries`, always scoped.
+"""Cached data access for the pages: thin wrappers over `pipelines.store.queries`, always scoped.
 
 Every function that returns farm data takes the signed-in user's `Scope`, which is part of the
 cache key, so one user's cached rows are never served to another.
@@ -15,8 +15,9 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from agri_app.settings import Settings
-from pipelines import queries, season_grid, storage, waterbalance
-from pipelines.access import Scope
+from pipelines.agronomy import season_grid, waterbalance
+from pipelines.store import queries, storage
+from pipelines.store.access import Scope
 
 
 def settings() -> Settings:
@@ -97,7 +98,7 @@ def model_versions() -> list[tuple[str, dict[str, Any]]]:
 def field_water_balance(scope: Scope, field_id: str) -> tuple[pd.DataFrame | None, str]:
     """The FAO-56 balance of the field's latest season up to the data's date, or a message.
 
-    Computed by `pipelines.waterbalance` from the workspace tables; any missing input (no
+    Computed by `pipelines.agronomy.waterbalance` from the workspace tables; any missing input (no
     weather, no season, an unknown crop) becomes a message naming the fix instead of an error.
     """
     seasons = queries.scoped_field_seasons(engine(), scope, field_id)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from agri_app.app import data
-from pipelines import access
-from pipelines.access import Scope
+from pipelines.store import access
+from pipelines.store.access import Scope
 
 TOKEN_KEY = "auth_token"
 

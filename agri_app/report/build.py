@@ -429,7 +429,7 @@ def data_quality(
 ) -> pd.DataFrame:
     """Problems of the week: fields without a usable image for `SATELLITE_GAP_DAYS`, probes
     installed but silent all week, probes with flagged readings. `sensor_daily` holds the
-    daily aggregates of `pipelines.sensors.daily` (`device_id, n_readings, n_flagged`)."""
+    daily aggregates of `pipelines.sources.sensors.daily` (`device_id, n_readings, n_flagged`)."""
     rows: list[dict[str, object]] = []
     usable = _usable(satellite[satellite["date"] <= week.end])
     last = usable.groupby("field_id")["date"].max()

@@ -10,9 +10,9 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from agri_app.cli import APP_SCRIPT
-from pipelines import access, storage
-from pipelines.bundle import read_bundle
-from pipelines.importer import import_bundle
+from pipelines.sources.bundle import read_bundle
+from pipelines.store import access, storage
+from pipelines.store.importer import import_bundle
 from tests.conftest import write_bundle
 
 PASSWORD = "correct horse battery"

@@ -25,8 +25,8 @@ from agri_app.advice import (
 from agri_app.cli_models import format_skill_table, models_app
 from agri_app.settings import Settings
 from models.yield_model import train_yield_model
-from pipelines.bundle import read_bundle
-from pipelines.season_grid import SeasonSources
+from pipelines.agronomy.season_grid import SeasonSources
+from pipelines.sources.bundle import read_bundle
 from tests.conftest import SAMPLE_BUNDLE
 from tests.models.factories import FAST, training_rows
 

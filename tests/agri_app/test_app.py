@@ -10,7 +10,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from agri_app.cli import APP_SCRIPT
-from pipelines import access, storage
+from pipelines.store import access, schema, storage
 from tests.agri_app.conftest import PASSWORD
 
 
@@ -71,7 +71,7 @@ def test_expired_session_returns_to_sign_in(app_for, app_workspace: storage.Work
     engine = storage.open_workspace(app_workspace)
     with engine.begin() as conn:  # as if SESSION_LIFETIME had passed
         conn.execute(
-            access.user_sessions.update().values(expires_at=datetime(2000, 1, 1, tzinfo=UTC))
+            schema.user_sessions.update().values(expires_at=datetime(2000, 1, 1, tzinfo=UTC))
         )
     engine.dispose()
     at.run()

@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from agri_app.cli import app
-from pipelines import access, storage
+from pipelines.store import access, storage
 
 
 def test_demo_creates_one_user_per_role_idempotently(bundle_dir: Path, tmp_path: Path) -> None:

@@ -23,8 +23,8 @@ from agri_app.report.build import condition_class, field_actions, parse_week
 from agri_app.report.render import _gain, _num
 from agri_app.settings import Settings
 from models.registry import ModelRegistry
-from pipelines.bundle import read_bundle
-from pipelines.queries import _names_owner
+from pipelines.sources.bundle import read_bundle
+from pipelines.store.queries import _names_owner
 from tests.agri_app.test_advice import sample_slice
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"

@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from pipelines import access, storage
-from pipelines.bundle import read_bundle
-from pipelines.importer import import_bundle
+from pipelines.sources.bundle import read_bundle
+from pipelines.store import access, storage
+from pipelines.store.importer import import_bundle
 from tests.conftest import REPO, write_bundle
 
 E2E_PASSWORD = "e2e-password-1"

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from models.irrigation import IrrigationSettings, irrigation_plan, projected_water_balance
-from pipelines.bundle import read_bundle
-from pipelines.season_grid import SeasonSources
-from pipelines.waterbalance import run_soil_water_balance, water_balance_table
+from pipelines.agronomy.season_grid import SeasonSources
+from pipelines.agronomy.waterbalance import run_soil_water_balance, water_balance_table
+from pipelines.sources.bundle import read_bundle
 
 START = pd.Timestamp("2025-06-01")
 

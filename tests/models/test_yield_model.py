@@ -25,8 +25,8 @@ from models.yield_model import (
     train_yield_model,
     training_table,
 )
-from pipelines.features import build_features
-from pipelines.season_grid import season_requests
+from pipelines.agronomy.features import build_features
+from pipelines.agronomy.season_grid import season_requests
 from tests.models.factories import FAST, training_rows
 from tests.pipelines.season_data import synthetic_sources
 
@@ -217,6 +217,6 @@ def test_a_crop_with_a_single_season_is_refused() -> None:
 
 
 def test_features_exist_in_the_pipeline() -> None:
-    from pipelines.features import FEATURE_COLUMNS
+    from pipelines.agronomy.features import FEATURE_COLUMNS
 
     assert set(YIELD_FEATURES) <= set(FEATURE_COLUMNS)

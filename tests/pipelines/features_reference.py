@@ -2,7 +2,7 @@
 
 One request at a time, one day at a time, with pandas selections and plain Python arithmetic that
 follows FAO-56 line by line. The tests and `benchmarks/features.py` check the vectorised
-`pipelines.features.build_features` and `pipelines.waterbalance` against these.
+`pipelines.agronomy.features.build_features` and `pipelines.agronomy.waterbalance` against these.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipelines.features import FEATURE_COLUMNS, INDICES, WINDOWS, FeatureParameters
-from pipelines.satellite.cleaning import clean_time_series
-from pipelines.season_grid import SeasonSources
-from pipelines.waterbalance import WaterBalanceParameters
+from pipelines.agronomy.features import FEATURE_COLUMNS, INDICES, WINDOWS, FeatureParameters
+from pipelines.agronomy.season_grid import SeasonSources
+from pipelines.agronomy.waterbalance import WaterBalanceParameters
+from pipelines.sources.satellite.cleaning import clean_time_series
 
 
 def kc_adjustment(u2: float, rh_min: float, height: float) -> float:

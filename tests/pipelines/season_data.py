@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipelines.agronomy.season_grid import SeasonSources
+from pipelines.agronomy.weather import daily_reference_et
 from pipelines.crops import builtin_crops
-from pipelines.season_grid import SeasonSources
-from pipelines.weather import daily_reference_et
 
 
 def synthetic_weather(

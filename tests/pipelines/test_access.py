@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from agri_app.cli_users import users_app
-from pipelines import access, queries, storage
-from pipelines.sensors.ingest import ingest_file
+from pipelines.sources.sensors.ingest import ingest_file
+from pipelines.store import access, queries, schema, storage
 from tests.agri_app.conftest import PASSWORD, make_workspace
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
@@ -42,7 +42,7 @@ def test_hashes_are_scrypt_with_a_salt_per_user() -> None:
 
 def test_password_is_not_stored(engine) -> None:  # type: ignore[no-untyped-def]
     with engine.connect() as conn:
-        stored = conn.execute(access.users.select()).mappings().all()
+        stored = conn.execute(schema.users.select()).mappings().all()
     assert all(PASSWORD not in row["password_hash"] for row in stored)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipelines.bundle import read_bundle
+from pipelines.sources.bundle import read_bundle
 from pipelines.tables import InputError
 
 Edit = Callable[[Path, Callable[[pd.DataFrame], pd.DataFrame]], None]

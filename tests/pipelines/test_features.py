@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines.bundle import read_bundle
-from pipelines.features import FEATURE_COLUMNS, FeatureParameters, build_features
-from pipelines.season_grid import SeasonSources, season_requests
+from pipelines.agronomy.features import FEATURE_COLUMNS, FeatureParameters, build_features
+from pipelines.agronomy.season_grid import SeasonSources, season_requests
+from pipelines.sources.bundle import read_bundle
 from tests.pipelines.features_reference import reference_features
 from tests.pipelines.season_data import synthetic_sources
 

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipelines.features import build_features
-from pipelines.season_grid import season_inputs, season_requests
-from pipelines.waterbalance import season_water_balance
+from pipelines.agronomy.features import build_features
+from pipelines.agronomy.season_grid import season_inputs, season_requests
+from pipelines.agronomy.waterbalance import season_water_balance
 from tests.pipelines.season_data import synthetic_sources
 
 distributed = pytest.importorskip("distributed")

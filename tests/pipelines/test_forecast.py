@@ -18,8 +18,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipelines.bundle import read_bundle
-from pipelines.forecast import (
+from pipelines.agronomy.season_grid import SeasonSources
+from pipelines.agronomy.waterbalance import water_balance_table
+from pipelines.agronomy.weather import daily_reference_et, saturation_vapour_pressure_kpa
+from pipelines.sources.bundle import read_bundle
+from pipelines.sources.forecast import (
     DAILY_VARIABLES,
     FORECAST_COLUMN_NAMES,
     ForecastSettings,
@@ -31,10 +34,7 @@ from pipelines.forecast import (
     wind_at_2m_m_s,
     write_forecast_csv,
 )
-from pipelines.season_grid import SeasonSources
 from pipelines.tables import InputError
-from pipelines.waterbalance import water_balance_table
-from pipelines.weather import daily_reference_et, saturation_vapour_pressure_kpa
 
 SAMPLE_BUNDLE = Path(__file__).resolve().parents[2] / "sample_data" / "demo"
 ISSUED = date(2025, 6, 1)

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from pipelines import importer, storage
-from pipelines.bundle import read_bundle
-from pipelines.importer import ConflictError, import_bundle
+from pipelines.sources.bundle import read_bundle
+from pipelines.store import importer, schema, storage
+from pipelines.store.importer import ConflictError, import_bundle
 from tests.conftest import dump_database, write_bundle
 
 
@@ -70,8 +70,8 @@ def test_newer_bundle_adds_seasons_and_completes_the_running_one(
     with engine.connect() as conn:
         rows = (
             conn.execute(
-                sa.select(storage.seasons).order_by(
-                    storage.seasons.c.field_id, storage.seasons.c.season
+                sa.select(schema.seasons).order_by(
+                    schema.seasons.c.field_id, schema.seasons.c.season
                 )
             )
             .mappings()
@@ -143,8 +143,8 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
     engine = storage.open_workspace(workspace)
     with engine.begin() as conn:
         conn.execute(
-            storage.schema_version.insert().values(
-                version=storage.SCHEMA_VERSION + 1, applied_at=pd.Timestamp.now(tz="UTC")
+            schema.schema_version.insert().values(
+                version=schema.SCHEMA_VERSION + 1, applied_at=pd.Timestamp.now(tz="UTC")
             )
         )
     with pytest.raises(storage.WorkspaceError, match="newer than this program's"):

@@ -13,10 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from pipelines.bundle import read_bundle
-from pipelines.crops import builtin_crops
-from pipelines.season_grid import SeasonSources, season_inputs
-from pipelines.waterbalance import (
+from pipelines.agronomy.season_grid import SeasonSources, season_inputs
+from pipelines.agronomy.waterbalance import (
     WaterBalanceParameters,
     climate_adjustment,
     crop_coefficient,
@@ -30,6 +28,8 @@ from pipelines.waterbalance import (
     water_balance_table,
     water_stress_coefficient,
 )
+from pipelines.crops import builtin_crops
+from pipelines.sources.bundle import read_bundle
 from tests.pipelines.features_reference import (
     balance_one_season,
     kc_series,

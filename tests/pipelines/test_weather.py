@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from pipelines.weather import reference_et_fao56_mm
+from pipelines.agronomy.weather import reference_et_fao56_mm
 
 
 def _one(day: str, value: float) -> pd.Series:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipelines.weather import (
+from pipelines.agronomy.weather import (
     DEFAULT_WIND_M_S,
     KRS_COASTAL,
     KRS_INTERIOR,

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from agri_app.app import data, session
-from pipelines import access
+from pipelines.store import access
 
 st.title("Sign in")
 notice = st.session_state.pop("auth_notice", None)

@@ -6,10 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from agri_app.app import data, session
-from pipelines import queries
-from pipelines.sensors.detect import read_log
-from pipelines.sensors.ingest import ingest_file
-from pipelines.sensors.text import decode_log
+from pipelines.sources.sensors.detect import read_log
+from pipelines.sources.sensors.ingest import ingest_file
+from pipelines.sources.sensors.text import decode_log
+from pipelines.store import queries
 from pipelines.tables import InputError
 
 # Canonical units of the long-form variables (ARCHITECTURE.md: units live in names).

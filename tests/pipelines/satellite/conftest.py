@@ -30,8 +30,8 @@ import tifffile
 from sentinelhub import SentinelHubDownloadClient
 from shapely.geometry import shape
 
-from pipelines.bundle import read_bundle
-from pipelines.satellite.settings import SentinelHubSettings
+from pipelines.sources.bundle import read_bundle
+from pipelines.sources.satellite.settings import SentinelHubSettings
 from tests.conftest import write_bundle
 
 CLIENT_ID = "agri-test-client"

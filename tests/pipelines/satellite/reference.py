@@ -1,6 +1,7 @@
 """The slow, obviously-correct cleaning: one field at a time, with pandas, step by step.
 
-It implements the rules of `pipelines.satellite.cleaning` from their description, not from the
+It implements the rules of `pipelines.sources.satellite.cleaning` from their description, not from
+the
 vectorised code; the tests and `benchmarks/satellite.py` check that both give the same result.
 """
 
@@ -13,7 +14,7 @@ import pandas as pd
 import xarray as xr
 from scipy.signal import savgol_filter
 
-from pipelines.satellite.cleaning import CleaningParameters
+from pipelines.sources.satellite.cleaning import CleaningParameters
 
 INDICES = ("ndvi", "ndre", "ndmi")
 

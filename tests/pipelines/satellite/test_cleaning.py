@@ -11,7 +11,7 @@ import xarray as xr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipelines.satellite.cleaning import (
+from pipelines.sources.satellite.cleaning import (
     ACCEPTED,
     NO_OBSERVATION,
     REJECTED_CLOUDY,

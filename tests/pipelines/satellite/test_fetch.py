@@ -10,19 +10,19 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from pipelines import storage
-from pipelines.bundle import read_bundle
-from pipelines.importer import import_bundle
-from pipelines.satellite.cleaning import clean_time_series
-from pipelines.satellite.connection import SentinelHubConnection
-from pipelines.satellite.fetch import (
+from pipelines.sources.bundle import read_bundle
+from pipelines.sources.satellite.cleaning import clean_time_series
+from pipelines.sources.satellite.connection import SentinelHubConnection
+from pipelines.sources.satellite.fetch import (
     UnknownFieldsError,
     default_start,
     fetch_observations,
     load_fields,
 )
-from pipelines.satellite.settings import SentinelHubSettings
-from pipelines.satellite.sources import SATELLITE_COLUMNS, LocalSource, SentinelHubSource
+from pipelines.sources.satellite.settings import SentinelHubSettings
+from pipelines.sources.satellite.sources import SATELLITE_COLUMNS, LocalSource, SentinelHubSource
+from pipelines.store import storage
+from pipelines.store.importer import import_bundle
 from tests.pipelines.satellite.conftest import STATISTICS_PATH, FakeSentinelHub
 
 

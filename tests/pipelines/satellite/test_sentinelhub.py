@@ -13,21 +13,21 @@ import pandas as pd
 import pytest
 from shapely.geometry import shape
 
-from pipelines.bundle import SATELLITE_COLUMNS as BUNDLE_SATELLITE_COLUMNS
-from pipelines.satellite.connection import (
+from pipelines.sources.bundle import SATELLITE_COLUMNS as BUNDLE_SATELLITE_COLUMNS
+from pipelines.sources.satellite.connection import (
     SentinelHubAuthError,
     SentinelHubConnection,
     field_geometry_utm,
 )
-from pipelines.satellite.evalscript import MASKED_SCL_CLASSES, STATISTICS_EVALSCRIPT
-from pipelines.satellite.imagery import fetch_ndvi_image
-from pipelines.satellite.settings import (
+from pipelines.sources.satellite.evalscript import MASKED_SCL_CLASSES, STATISTICS_EVALSCRIPT
+from pipelines.sources.satellite.imagery import fetch_ndvi_image
+from pipelines.sources.satellite.settings import (
     CDSE_BASE_URL,
     CDSE_TOKEN_URL,
     MissingCredentialsError,
     SentinelHubSettings,
 )
-from pipelines.satellite.sources import SATELLITE_COLUMNS, SentinelHubSource
+from pipelines.sources.satellite.sources import SATELLITE_COLUMNS, SentinelHubSource
 from tests.pipelines.satellite.conftest import (
     CLIENT_ID,
     CLIENT_SECRET,

@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from pipelines import storage
-from pipelines.sensors.schema import sensor_quarantine, sensor_readings, sensor_uploads
+from pipelines.store import storage
+from pipelines.store.schema import sensor_quarantine, sensor_readings, sensor_uploads
 
 REPO = Path(__file__).resolve().parents[3]
 EXAMPLES = REPO / "docs" / "examples" / "sensors"

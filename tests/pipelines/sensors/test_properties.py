@@ -14,9 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
-from pipelines import storage
-from pipelines.sensors import IngestReport, ingest_file
-from pipelines.sensors.units import VARIABLES, from_canonical, to_canonical
+from pipelines.sources.sensors import IngestReport, ingest_file
+from pipelines.sources.sensors.units import VARIABLES, from_canonical, to_canonical
+from pipelines.store import storage
 from tests.pipelines.sensors.conftest import devices_frame, quarantine, readings
 
 REGISTRY = devices_frame(

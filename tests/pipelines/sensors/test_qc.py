@@ -11,9 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
-from pipelines import storage
-from pipelines.sensors import daily_aggregates, ingest_file, read_daily_aggregates
-from pipelines.sensors.qc import (
+from pipelines.sources.sensors import daily_aggregates, ingest_file, read_daily_aggregates
+from pipelines.sources.sensors.qc import (
     FLATLINE,
     GAP,
     GAP_HOURS,
@@ -25,7 +24,8 @@ from pipelines.sensors.qc import (
     flags_to_text,
     qc_flags,
 )
-from pipelines.sensors.units import VARIABLES
+from pipelines.sources.sensors.units import VARIABLES
+from pipelines.store import storage
 from tests.pipelines.sensors.conftest import devices_frame
 
 H = 3600
@@ -119,7 +119,7 @@ def test_flag_text_lists_names_in_a_fixed_order() -> None:
 
 
 def _reference(ts: list[int], values: list[float], variable: str, has_earlier: bool) -> list[int]:
-    """The rules of pipelines.sensors.qc written out reading by reading (no offset test)."""
+    """The rules of pipelines.sources.sensors.qc written out reading by reading (no offset test)."""
     spec = VARIABLES[variable]
     out = []
     n = len(ts)

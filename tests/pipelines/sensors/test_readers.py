@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipelines.sensors.detect import detect_format, read_log
-from pipelines.sensors.parsed import ParsedLog
-from pipelines.sensors.text import decode_log
-from pipelines.sensors.validate import Resolved, normalise_devices, resolve
-from pipelines.sensors.wide import WideMapping, read_mapping
+from pipelines.sources.sensors.detect import detect_format, read_log
+from pipelines.sources.sensors.parsed import ParsedLog
+from pipelines.sources.sensors.text import decode_log
+from pipelines.sources.sensors.validate import Resolved, normalise_devices, resolve
+from pipelines.sources.sensors.wide import WideMapping, read_mapping
 from tests.pipelines.sensors.conftest import EXAMPLES, SAMPLE_SENSORS
 
 

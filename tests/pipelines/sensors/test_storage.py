@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from pipelines import storage
-from pipelines.bundle import read_bundle
-from pipelines.sensors import ingest_bundle_sensors, ingest_file
-from pipelines.sensors.schema import sensor_readings
+from pipelines.sources.bundle import read_bundle
+from pipelines.sources.sensors import ingest_bundle_sensors, ingest_file
+from pipelines.store import storage
+from pipelines.store.schema import sensor_readings
 from tests.conftest import dump_database
 from tests.pipelines.sensors.conftest import EXAMPLES, SAMPLE_SENSORS, readings, uploads
 
@@ -231,7 +231,7 @@ def test_concurrent_uploads_from_two_processes_both_land(tmp_path: Path) -> None
 
 
 def test_bundle_sensor_logs_are_ingested_once(bundle_dir: Path, tmp_path: Path) -> None:
-    from pipelines.importer import import_bundle
+    from pipelines.store.importer import import_bundle
 
     (bundle_dir / "sensors" / "notes.txt").write_text("probe 2 was replaced in July\n")
     workspace = storage.Workspace(tmp_path / "ws")

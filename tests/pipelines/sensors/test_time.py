@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from sqlalchemy.engine import Engine
 
-from pipelines import storage
-from pipelines.sensors import ingest_file
-from pipelines.sensors.localtime import AMBIGUOUS, NONEXISTENT, OK, local_to_utc
+from pipelines.sources.sensors import ingest_file
+from pipelines.sources.sensors.localtime import AMBIGUOUS, NONEXISTENT, OK, local_to_utc
+from pipelines.store import storage
 from tests.pipelines.sensors.conftest import devices_frame, quarantine, readings
 
 Workspace = tuple[Engine, storage.Workspace]

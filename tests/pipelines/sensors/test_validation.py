@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from sqlalchemy.engine import Engine
 
-from pipelines import storage
-from pipelines.sensors import IngestReport, ingest_file, read_quarantine
+from pipelines.sources.sensors import IngestReport, ingest_file, read_quarantine
+from pipelines.store import storage
 from tests.pipelines.sensors.conftest import (
     EXAMPLES,
     devices_frame,

@@ -1,0 +1,204 @@
+"""Quality-control flags on accepted readings. Flags mark; they never delete.
+
+Readings are grouped in segments (one variable of one installation) and sorted by time. Five
+tests, each a pure function of a reading's neighbourhood:
+
+- `out_of_range`: outside the variable's plausible range (`units.Variable.plausible`).
+- `spike`: one reading jumps away from both neighbours (each at most 6 h away) by at least the
+  variable's `spike_jump`, in the same direction, while the neighbours agree with each other.
+- `flatline`: part of a run of identical consecutive readings (no hole longer than the gap
+  threshold inside it) lasting at least the variable's `flatline_hours`: a stuck sensor.
+- `gap`: the first reading after more than 6 h without readings in the same installation.
+- `offset`: a step of at least `offset_step` from the previous reading after which the level
+  stays shifted for the next `offset_window_hours`, with both windows steady (10–90 % spread
+  under half the shift) — the signature of a probe disturbed or re-seated during maintenance.
+  Soil does not dry by a step, so a drop is flagged at any depth; rain does wet the topsoil by
+  a step, so a rise is flagged only from `OFFSET_RISE_MIN_DEPTH_CM` down, where wetting fronts
+  arrive damped. The flag marks the reading where the shift starts.
+
+The tests follow the automated checks of the International Soil Moisture Network (Dorigo et
+al. 2013, Vadose Zone J. 12(3), flags C (range), D06-D07 (spikes, breaks) and D08-D09 (plateaus,
+which ISMN also flags when the plateau is at saturation).
+
+Every test looks at most `CONTEXT_S` seconds away from the reading it flags (plus, for `gap`,
+whether any earlier reading exists). That bound is what lets an upload recompute flags from a
+window of stored neighbours and get the same flags as a computation over the whole history,
+so sending a log in two parts flags it exactly as sending it whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from pipelines.sources.sensors import units
+
+OUT_OF_RANGE, SPIKE, FLATLINE, GAP, OFFSET = 1, 2, 4, 8, 16
+FLAG_NAMES = ("out_of_range", "spike", "flatline", "gap", "offset")
+GAP_HOURS = 6.0
+SPIKE_NEIGHBOUR_HOURS = 6.0
+OFFSET_RISE_MIN_DEPTH_CM = 20.0
+# Flat runs need `flatline_hours` plus one permitted hole on each side; offsets their window.
+CONTEXT_S = int(
+    3600
+    * max(
+        [GAP_HOURS, SPIKE_NEIGHBOUR_HOURS]
+        + [(v.qc.flatline_hours or 0) + GAP_HOURS for v in units.VARIABLES.values()]
+        + [v.qc.offset_window_hours for v in units.VARIABLES.values() if v.qc.offset_step]
+    )
+)
+# Text of every flag combination, indexed by the bit mask.
+FLAG_TEXT = np.array(
+    [",".join(n for bit, n in enumerate(FLAG_NAMES) if mask >> bit & 1) for mask in range(32)],
+    dtype=object,
+)
+_TEXT_TO_MASK = {text: mask for mask, text in enumerate(FLAG_TEXT.tolist())}
+
+
+def flags_to_text(flags: npt.NDArray[np.uint8]) -> npt.NDArray[np.object_]:
+    return np.asarray(FLAG_TEXT[flags.astype(np.int64)], dtype=object)
+
+
+def text_to_flags(texts: npt.NDArray[np.object_] | list[str]) -> npt.NDArray[np.uint8]:
+    return np.fromiter((_TEXT_TO_MASK[t] for t in texts), dtype=np.uint8, count=len(texts))
+
+
+@dataclass(frozen=True)
+class SegmentRules:
+    """The thresholds of each segment's variable, as arrays indexed by segment."""
+
+    plausible_lo: npt.NDArray[np.float64]
+    plausible_hi: npt.NDArray[np.float64]
+    spike_jump: npt.NDArray[np.float64]  # NaN: no spike test
+    flatline_s: npt.NDArray[np.float64]  # NaN: no flat-line test
+    offset_step: npt.NDArray[np.float64]  # NaN: no offset test
+    offset_window_s: npt.NDArray[np.float64]
+    flat_exempt_lo: npt.NDArray[np.float64]  # NaN: no exemption
+    flat_exempt_hi: npt.NDArray[np.float64]
+    offset_rise_allowed: npt.NDArray[np.bool_]  # whether a rising step may be an offset
+
+    @classmethod
+    def for_segments(cls, variables: list[str], depths_cm: list[float]) -> SegmentRules:
+        specs = [units.VARIABLES[str(v)] for v in variables]
+
+        def values(get: list[float | None]) -> npt.NDArray[np.float64]:
+            return np.array([np.nan if x is None else float(x) for x in get], dtype=np.float64)
+
+        return cls(
+            values([s.plausible[0] for s in specs]),
+            values([s.plausible[1] for s in specs]),
+            values([s.qc.spike_jump for s in specs]),
+            values(
+                [None if s.qc.flatline_hours is None else s.qc.flatline_hours * 3600 for s in specs]
+            ),
+            values([s.qc.offset_step for s in specs]),
+            values([s.qc.offset_window_hours * 3600 for s in specs]),
+            values([s.qc.flatline_exempt[0] if s.qc.flatline_exempt else None for s in specs]),
+            values([s.qc.flatline_exempt[1] if s.qc.flatline_exempt else None for s in specs]),
+            np.array([d >= OFFSET_RISE_MIN_DEPTH_CM for d in depths_cm], dtype=bool),
+        )
+
+
+def qc_flags(
+    segment: npt.NDArray[np.int64],
+    ts: npt.NDArray[np.int64],
+    value: npt.NDArray[np.float64],
+    rules: SegmentRules,
+    has_earlier: npt.NDArray[np.bool_],
+) -> npt.NDArray[np.uint8]:
+    """Flag bit masks for readings sorted by (segment, ts) with no repeated (segment, ts).
+
+    `has_earlier[s]` says whether segment `s` has readings before the first one given here
+    (then a first reading far from them starts after a gap).
+    """
+    n = len(ts)
+    flags = np.zeros(n, dtype=np.uint8)
+    if n == 0:
+        return flags
+    gap_s = GAP_HOURS * 3600
+    same_prev = np.zeros(n, dtype=bool)
+    same_prev[1:] = segment[1:] == segment[:-1]
+    same_next = np.zeros(n, dtype=bool)
+    same_next[:-1] = same_prev[1:]
+    dt_prev = np.zeros(n, dtype=np.int64)
+    dt_prev[1:] = ts[1:] - ts[:-1]
+    dt_next = np.zeros(n, dtype=np.int64)
+    dt_next[:-1] = dt_prev[1:]
+
+    lo = rules.plausible_lo[segment]
+    hi = rules.plausible_hi[segment]
+    flags[(value < lo) | (value > hi)] |= OUT_OF_RANGE
+
+    gap = np.where(same_prev, dt_prev > gap_s, has_earlier[segment])
+    flags[gap] |= GAP
+
+    jump = rules.spike_jump[segment]
+    near = SPIKE_NEIGHBOUR_HOURS * 3600
+    inner = same_prev & same_next & (dt_prev <= near) & (dt_next <= near) & np.isfinite(jump)
+    if inner.any():
+        i = np.flatnonzero(inner)
+        rise = value[i] - value[i - 1]
+        fall = value[i] - value[i + 1]
+        j = jump[i]
+        spike = (
+            (np.abs(rise) >= j)
+            & (np.abs(fall) >= j)
+            & (np.sign(rise) == np.sign(fall))
+            & (np.abs(value[i + 1] - value[i - 1]) < j / 2)
+        )
+        flags[i[spike]] |= SPIKE
+
+    flat_s = rules.flatline_s[segment]
+    if np.isfinite(flat_s).any():
+        breaks = ~same_prev | (value != np.roll(value, 1)) | (dt_prev > gap_s)
+        breaks[0] = True
+        run = np.cumsum(breaks) - 1
+        starts = np.flatnonzero(breaks)
+        run_first = ts[starts]
+        run_last = np.maximum.reduceat(ts, starts)
+        run_len = np.diff(np.append(starts, n))
+        duration = (run_last - run_first)[run]
+        flat = (run_len[run] >= 3) & np.isfinite(flat_s) & (duration >= np.nan_to_num(flat_s))
+        exempt = (value >= rules.flat_exempt_lo[segment]) & (value <= rules.flat_exempt_hi[segment])
+        flags[flat & ~exempt] |= FLATLINE
+
+    step = rules.offset_step[segment]
+    window = rules.offset_window_s[segment]
+    candidate = same_prev & np.isfinite(step) & (dt_prev <= window)
+    if candidate.any():
+        rise = np.zeros(n)
+        rise[1:] = value[1:] - value[:-1]
+        candidate &= np.abs(rise) >= np.nan_to_num(step, nan=np.inf)
+        candidate &= (flags & SPIKE) == 0
+        candidate &= (rise < 0) | rules.offset_rise_allowed[segment]
+        # Position keys: segment-major, then time, so windows are searchsorted ranges.
+        key = segment.astype(np.int64) * (1 << 34) + (ts + (1 << 33))
+        for at in np.flatnonzero(candidate).tolist():
+            w = int(window[at])
+            b0 = int(np.searchsorted(key, key[at] - w, side="left"))
+            a1 = int(np.searchsorted(key, key[at] + w, side="right"))
+            before = value[b0:at]
+            after = value[at:a1]
+            if before.size < 3 or after.size < 3:
+                continue
+            shift = float(np.median(after) - np.median(before))
+            if abs(shift) < step[at] or np.sign(shift) != np.sign(rise[at]):
+                continue
+            if _spread(before) < abs(shift) / 2 and _spread(after) < abs(shift) / 2:
+                flags[at] |= OFFSET
+    return flags
+
+
+def _spread(values: npt.NDArray[np.float64]) -> float:
+    low, high = np.percentile(values, [10, 90])
+    return float(high - low)
+
+
+def flag_counts(flags: npt.NDArray[np.uint8]) -> dict[str, int]:
+    return {
+        name: int(((flags >> bit) & 1).sum())
+        for bit, name in enumerate(FLAG_NAMES)
+        if ((flags >> bit) & 1).any()
+    }
