@@ -188,6 +188,25 @@ def check_table(
     return pd.DataFrame(out, index=frame.index)
 
 
+def with_spec_dtypes(frame: pd.DataFrame, specs: Sequence[ColumnSpec]) -> pd.DataFrame:
+    """`frame` with each column of `specs` in the dtype `check_table` gives it (as a database
+    returns them: ints as int64 or float, dates as objects); other columns are kept as they are."""
+    out = frame.copy()
+    for spec in specs:
+        if spec.name not in out.columns:
+            continue
+        column = out[spec.name]
+        if spec.kind == "float":
+            out[spec.name] = column.astype("float64")
+        elif spec.kind == "int":
+            out[spec.name] = column.astype("Int64")
+        elif spec.kind == "date":
+            out[spec.name] = pd.to_datetime(column).astype("datetime64[ns]")
+        elif spec.kind == "bool":
+            out[spec.name] = column.astype("boolean")
+    return out
+
+
 def _empty_column(kind: ColumnKind, n: int) -> pd.Series:
     if kind in ("float",):
         return pd.Series(np.full(n, np.nan))

@@ -28,7 +28,7 @@ from sqlalchemy.engine import Dialect
 
 from pipelines.crops import CROP_COLUMNS
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 METADATA = sa.MetaData()
 
 schema_version = sa.Table(
@@ -295,4 +295,72 @@ sensor_quarantine = sa.Table(
     sa.Column("column_name", sa.Text),
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("raw", sa.Text, nullable=False),
+)
+
+
+# ---- forecasts, stored advice and generated reports
+
+# One row per station, issue day and forecast day (forecast.csv's columns): a bundle's forecast
+# or one fetched by `agri weather forecast`. Advice uses the latest issue on or before its date.
+weather_forecasts = sa.Table(
+    "weather_forecasts",
+    METADATA,
+    sa.Column("station_id", sa.ForeignKey("stations.station_id"), primary_key=True),
+    sa.Column("issued_date", sa.Date, primary_key=True),
+    sa.Column("date", sa.Date, primary_key=True),
+    sa.Column("tmin_degc", sa.Float, nullable=False),
+    sa.Column("tmax_degc", sa.Float, nullable=False),
+    sa.Column("precip_mm", sa.Float, nullable=False),
+    sa.Column("rad_mj_m2", sa.Float),
+    sa.Column("vp_kpa", sa.Float),
+    sa.Column("rh_pct", sa.Float),
+    sa.Column("wind_m_s", sa.Float),
+)
+# An advice run: the advice of every field of a cooperative as of one day, computed by one
+# model version from inputs with a known hash. A run is complete: fields whose inputs did not
+# change since the previous run of the same day and model keep their rows (copied, not
+# recomputed), so the latest run alone answers "what is the advice".
+advice_runs = sa.Table(
+    "advice_runs",
+    METADATA,
+    sa.Column("run_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("cooperative_id", sa.ForeignKey("cooperatives.cooperative_id"), nullable=False),
+    sa.Column("as_of", sa.Date, nullable=False),
+    sa.Column("model_version", sa.String(64), nullable=False),
+    sa.Column("inputs_sha256", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("trigger", sa.String(32), nullable=False),
+    sa.Column("fields_computed", sa.Integer, nullable=False),
+    sa.Column("fields_reused", sa.Integer, nullable=False),
+    sa.Index("ix_advice_runs_coop_as_of", "cooperative_id", "as_of"),
+)
+advice_fields = sa.Table(
+    "advice_fields",
+    METADATA,
+    sa.Column("run_id", sa.ForeignKey("advice_runs.run_id"), primary_key=True),
+    sa.Column("field_id", sa.ForeignKey("fields.field_id"), primary_key=True),
+    sa.Column("farm_id", sa.ForeignKey("farms.farm_id"), nullable=False, index=True),
+    # Hash of this field's inputs (its rows of every table, its station's weather and forecast,
+    # the model version and the as-of date): equal hashes mean equal advice.
+    sa.Column("inputs_sha256", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    # Every advice column (agri_app.advice.ADVICE_COLUMNS and the rest), reasons and drivers
+    # included, as one JSON object: dates as YYYY-MM-DD, missing values as null.
+    sa.Column("advice_json", sa.Text, nullable=False),
+)
+# A generated report: the farm's (owner_kind 'farm') or the cooperative summary ('cooperative').
+# The Reports page lists these rows, never the folder, so who may open a file is decided by an
+# exact farm id, not by its name.
+reports = sa.Table(
+    "reports",
+    METADATA,
+    sa.Column("cooperative_id", sa.ForeignKey("cooperatives.cooperative_id"), primary_key=True),
+    sa.Column("owner_kind", sa.String(16), primary_key=True),
+    sa.Column("owner_id", sa.String(64), primary_key=True),
+    sa.Column("week", sa.String(8), primary_key=True),
+    sa.Column("issued_date", sa.Date, nullable=False),
+    sa.Column("advice_run_id", sa.ForeignKey("advice_runs.run_id")),
+    # Paths relative to the workspace's reports folder, as JSON: {"html": ..., "pdf": ...}.
+    sa.Column("files_json", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
