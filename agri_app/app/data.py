@@ -7,7 +7,6 @@ cache key, so one user's cached rows are never served to another.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -17,6 +16,7 @@ from sqlalchemy.engine import Engine
 from agri_app.settings import Settings
 from pipelines.agronomy import season_grid, waterbalance
 from pipelines.store import queries, storage
+from pipelines.store import reports as stored_reports
 from pipelines.store.access import Scope
 
 
@@ -73,8 +73,20 @@ def uploads(scope: Scope) -> pd.DataFrame:
     return queries.scoped_uploads(engine(), scope)
 
 
-def reports(scope: Scope) -> list[Path]:
-    return queries.scoped_reports(settings().workspace.reports_dir, scope, engine())
+def reports(scope: Scope) -> pd.DataFrame:
+    """The reports `scope` may open, newest week first, with a `paths` column: each file kind
+    resolved inside the workspace's reports folder (None for a path that would leave it).
+
+    Not cached: `agri report weekly` records new reports while the app runs.
+    """
+    table = stored_reports.scoped_reports(engine(), scope)
+    root = settings().workspace.reports_dir
+    paths = [
+        {kind: stored_reports.resolve_report_file(root, path) for kind, path in files.items()}
+        for files in table["files"]
+    ]
+    table["paths"] = pd.Series(paths, index=table.index, dtype=object)
+    return table
 
 
 def model_versions() -> list[tuple[str, dict[str, Any]]]:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -344,36 +341,6 @@ def scoped_quarantine(engine: Engine, scope: Scope, upload_id: int) -> pd.DataFr
     )
     with engine.connect() as conn:
         return pd.read_sql(query, conn)
-
-
-def scoped_reports(reports_dir: Path, scope: Scope, engine: Engine) -> list[Path]:
-    """Report files the scope may open, newest first.
-
-    A report belongs to a farm or a cooperative when that id appears in its file name
-    (`<week>_<farm_id>.html`, `<week>_<cooperative_id>.pdf`, in any subfolder). Members see
-    their farms' reports only; admins and agronomists also their cooperative's.
-    """
-    if not reports_dir.is_dir():
-        return []
-    fa = schema.farms
-    with engine.connect() as conn:
-        farm_ids = set(
-            conn.execute(sa.select(fa.c.farm_id).where(scope.farm_filter(fa.c.farm_id))).scalars()
-        )
-    owners = farm_ids if scope.farm_ids is not None else farm_ids | {scope.cooperative_id}
-    files = [
-        path
-        for path in reports_dir.rglob("*")
-        if path.is_file()
-        and path.suffix.lower() in {".html", ".pdf", ".csv", ".json", ".md"}
-        and any(_names_owner(path, owner) for owner in owners)
-    ]
-    return sorted(files, key=lambda p: p.stat().st_mtime, reverse=True)
-
-
-def _names_owner(path: Path, owner: str) -> bool:
-    parts = [p for part in path.parts[-3:] for p in re.split(r"[_./\\]", part)]
-    return owner in parts or owner in path.parent.name
 
 
 def scoped_season_sources(engine: Engine, scope: Scope, field_ids: list[str]) -> SeasonSources:

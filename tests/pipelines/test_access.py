@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from agri_app.cli_users import users_app
 from pipelines.sources.sensors.ingest import ingest_file
 from pipelines.store import access, queries, schema, storage
+from pipelines.store.reports import record_report, scoped_reports
 from tests.agri_app.conftest import PASSWORD, make_workspace
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
@@ -126,14 +127,20 @@ def test_member_of_farm_a_cannot_see_farm_b(engine, ws: storage.Workspace) -> No
     assert list(queries.scoped_devices(engine, b)["device_id"]) == []
     assert set(queries.scoped_devices(engine, a)["device_id"]) == {"dev-1"}
 
-    # reports
-    ws.reports_dir.mkdir(parents=True, exist_ok=True)
-    for name in ("2025-W22_farm-a.html", "2025-W22_farm-b.pdf", "2025-W22_coop-test.html"):
-        (ws.reports_dir / name).write_text(name)
-    assert [p.name for p in queries.scoped_reports(ws.reports_dir, b, engine)] == [
-        "2025-W22_farm-b.pdf"
-    ]
-    assert len(queries.scoped_reports(ws.reports_dir, admin, engine)) == 3
+    # reports: recorded rows, visible by exact farm id (more in test_reports.py)
+    for kind, owner in (("farm", "farm-a"), ("farm", "farm-b"), ("cooperative", "coop-test")):
+        record_report(
+            engine,
+            cooperative_id="coop-test",
+            owner_kind=kind,
+            owner_id=owner,
+            week="2025-W22",
+            issued_date=date(2025, 6, 2),
+            files={"html": f"2025-W22/2025-W22_{owner}.html"},
+            advice_run_id=None,
+        )
+    assert list(scoped_reports(engine, b)["owner_id"]) == ["farm-b"]
+    assert len(scoped_reports(engine, admin)) == 3
 
 
 def test_users_cli_adds_and_lists(ws: storage.Workspace) -> None:
