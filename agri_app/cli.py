@@ -19,6 +19,7 @@ from agri_app.cli_report import report_app
 from agri_app.cli_satellite import satellite_app
 from agri_app.cli_sensors import sensors_app
 from agri_app.cli_users import users_app
+from agri_app.cli_weather import weather_app
 from agri_app.settings import SAMPLE_BUNDLE, Settings
 from pipelines.sources.bundle import Bundle, read_bundle
 from pipelines.sources.sensors.ingest import ingest_bundle_sensors
@@ -35,6 +36,7 @@ app.add_typer(satellite_app, name="satellite")
 app.add_typer(sensors_app, name="sensors")
 app.add_typer(users_app, name="users")
 app.add_typer(report_app, name="report")
+app.add_typer(weather_app, name="weather")
 app.command("train")(train_command)
 app.command("advise")(advise_command)
 app.command("evaluate")(evaluate_command)

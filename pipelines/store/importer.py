@@ -109,6 +109,7 @@ def import_bundle(
             (schema.seasons, bundle.seasons),
             (schema.operations, bundle.operations),
             (schema.weather_daily, bundle.weather),
+            (schema.weather_forecasts, bundle.forecast),
             (schema.satellite_observations, bundle.satellite),
             (schema.sensor_devices, bundle.devices),
         ]

@@ -3,6 +3,7 @@ the bundle's forecast.csv."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -40,18 +41,25 @@ SAMPLE_BUNDLE = Path(__file__).resolve().parents[2] / "sample_data" / "demo"
 ISSUED = date(2025, 6, 1)
 
 
-def open_meteo_response(days: int = 3, **overrides: Any) -> dict[str, Any]:
+def _cycle(values: list[Any], days: int) -> list[Any]:
+    """`days` values repeating `values`: any forecast length from three days of weather."""
+    return [values[i % len(values)] for i in range(days)]
+
+
+def open_meteo_response(
+    days: int = 3, first_day: str = "2025-06-02", **overrides: Any
+) -> dict[str, Any]:
     """The shape of Open-Meteo's /v1/forecast answer with daily variables (default units)."""
-    times = [str(d.date()) for d in pd.date_range("2025-06-02", periods=days, freq="D")]
+    times = [str(d.date()) for d in pd.date_range(first_day, periods=days, freq="D")]
     daily: dict[str, list[Any]] = {
         "time": times,
-        "temperature_2m_min": [11.2, 12.0, 9.4][:days],
-        "temperature_2m_max": [21.5, 24.1, 18.0][:days],
-        "precipitation_sum": [0.0, 3.4, 12.1][:days],
-        "shortwave_radiation_sum": [24.5, 19.8, 8.7][:days],
-        "dew_point_2m_mean": [9.0, 15.0, None][:days],
-        "relative_humidity_2m_mean": [70, 74, 88][:days],
-        "wind_speed_10m_mean": [10.8, 14.4, 21.6][:days],
+        "temperature_2m_min": _cycle([11.2, 12.0, 9.4], days),
+        "temperature_2m_max": _cycle([21.5, 24.1, 18.0], days),
+        "precipitation_sum": _cycle([0.0, 3.4, 12.1], days),
+        "shortwave_radiation_sum": _cycle([24.5, 19.8, 8.7], days),
+        "dew_point_2m_mean": _cycle([9.0, 15.0, None], days),
+        "relative_humidity_2m_mean": _cycle([70, 74, 88], days),
+        "wind_speed_10m_mean": _cycle([10.8, 14.4, 21.6], days),
     }
     units = {
         "time": "iso8601",
@@ -165,10 +173,14 @@ def test_csv_round_trip_and_errors(tmp_path: Path) -> None:
     assert "swapped" in text and "before issued_date" in text and "hPa" in text
 
 
-class _FakeOpenMeteo(BaseHTTPRequestHandler):
-    """Answers /v1/forecast like Open-Meteo; remembers the queries it was sent."""
+class FakeOpenMeteo(BaseHTTPRequestHandler):
+    """Answers /v1/forecast like Open-Meteo; remembers the queries it was sent.
+
+    Its forecasts start on `first_day` (Open-Meteo's start on the location's today).
+    """
 
     queries: list[dict[str, list[str]]] = []
+    first_day = "2025-06-02"
 
     def do_GET(self) -> None:
         parsed = urllib.parse.urlparse(self.path)
@@ -180,10 +192,10 @@ class _FakeOpenMeteo(BaseHTTPRequestHandler):
             self._send(400, {"error": True, "reason": "Latitude must be in range of -90 to 90°."})
         else:
             days = int(query["forecast_days"][0])
-            payload = open_meteo_response(days=days)
+            payload = open_meteo_response(days=days, first_day=self.first_day)
             if query.get("wind_speed_unit") == ["ms"]:
                 payload["daily_units"]["wind_speed_10m_mean"] = "m/s"
-                payload["daily"]["wind_speed_10m_mean"] = [3.0, 4.0, 6.0][:days]
+                payload["daily"]["wind_speed_10m_mean"] = _cycle([3.0, 4.0, 6.0], days)
             self._send(200, payload)
 
     def _send(self, status: int, payload: dict[str, Any]) -> None:
@@ -198,10 +210,12 @@ class _FakeOpenMeteo(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def fake_open_meteo() -> Iterator[str]:
-    _FakeOpenMeteo.queries = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeOpenMeteo)
+@contextlib.contextmanager
+def serve_fake_open_meteo(first_day: str = FakeOpenMeteo.first_day) -> Iterator[str]:
+    """A loopback Open-Meteo-compatible server; yields its base URL (for AGRI_FORECAST_URL)."""
+    FakeOpenMeteo.queries = []
+    FakeOpenMeteo.first_day = first_day
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeOpenMeteo)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
@@ -211,10 +225,24 @@ def fake_open_meteo() -> Iterator[str]:
         server.server_close()
 
 
+def closed_port_url() -> str:
+    """The URL of a loopback port nobody listens on: the forecast service down."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def fake_open_meteo() -> Iterator[str]:
+    with serve_fake_open_meteo() as url:
+        yield url
+
+
 def test_client_against_a_loopback_server(fake_open_meteo: str) -> None:
     client = OpenMeteoClient(ForecastSettings(base_url=fake_open_meteo, forecast_days=3))
     rows = client.daily_forecast(station_id="st-1", lat=51.94, lon=5.6, issued_date=ISSUED)
-    (query,) = _FakeOpenMeteo.queries
+    (query,) = FakeOpenMeteo.queries
     assert query["latitude"] == ["51.9400"] and query["longitude"] == ["5.6000"]
     assert set(query["daily"][0].split(",")) == set(DAILY_VARIABLES)
     assert query["forecast_days"] == ["3"] and query["wind_speed_unit"] == ["ms"]
@@ -233,10 +261,7 @@ def test_client_reports_service_errors(fake_open_meteo: str) -> None:
 
 
 def test_client_without_a_service_says_so() -> None:
-    with socket.socket() as sock:  # a port nobody listens on
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    client = OpenMeteoClient(ForecastSettings(base_url=f"http://127.0.0.1:{port}", timeout_s=2))
+    client = OpenMeteoClient(ForecastSettings(base_url=closed_port_url(), timeout_s=2))
     with pytest.raises(ForecastUnavailableError, match="cannot reach the forecast service"):
         client.daily_forecast(station_id="st-1", lat=51.9, lon=5.6, issued_date=ISSUED)
 

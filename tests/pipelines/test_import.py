@@ -41,6 +41,33 @@ def test_importing_twice_changes_nothing(workspace: storage.Workspace, bundle_di
     assert dump_database(workspace.db_url) == before
 
 
+def test_the_bundle_forecast_is_stored_once(workspace: storage.Workspace, bundle_dir: Path) -> None:
+    days = pd.date_range("2025-06-02", periods=3, freq="D").strftime("%Y-%m-%d")
+    pd.DataFrame(
+        {
+            "station_id": "st-1",
+            "issued_date": "2025-06-01",
+            "date": days,
+            "tmin_degc": [10.0, 11.0, 9.0],
+            "tmax_degc": [20.0, 22.0, 17.0],
+            "precip_mm": [0.0, 4.0, 1.0],
+            "rad_mj_m2": [22.0, 15.0, ""],
+            "vp_kpa": [1.2, 1.3, 1.1],
+            "rh_pct": "",
+            "wind_m_s": [2.0, 3.0, ""],
+        }
+    ).to_csv(bundle_dir / "forecast.csv", index=False)
+    first = _import(workspace, bundle_dir)
+    assert first.tables["weather_forecasts"].added == 3
+    before = dump_database(workspace.db_url)
+    assert [str(r[2]) for r in before["weather_forecasts"]] == list(days)
+
+    second = _import(workspace, bundle_dir)
+    assert not second.changed
+    assert second.tables["weather_forecasts"] == importer.TableCounts(unchanged=3)
+    assert dump_database(workspace.db_url) == before
+
+
 def test_newer_bundle_adds_seasons_and_completes_the_running_one(
     workspace: storage.Workspace, tmp_path: Path, edit_csv: Callable
 ) -> None:
