@@ -19,12 +19,12 @@ Statuses, in order of precedence:
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from agri_app.advice_table import ADVICE_COLUMNS
 from agri_app.settings import Settings
 from models.explain import top_drivers
 from models.irrigation import irrigation_plan, projected_water_balance, yield_at_stake
@@ -33,31 +33,6 @@ from models.yield_model import YieldModel, predict_yield
 from pipelines.agronomy.features import FeatureParameters, build_features
 from pipelines.agronomy.season_grid import SeasonSources
 from pipelines.agronomy.waterbalance import WaterBalanceParameters
-
-ADVICE_COLUMNS = (
-    "field_id",
-    "season",
-    "crop",
-    "as_of",
-    "yield_p10_t_ha",
-    "yield_p50_t_ha",
-    "yield_p90_t_ha",
-    "yield_moisture_pct",
-    "season_progress_pct",
-    "n_applied_kg_ha",
-    "n_rate_now_kg_ha",
-    "n_total_recommended_kg_ha",
-    "n_expected_gain_t_ha",
-    "irrigation_mm",
-    "irrigation_date",
-    "irrigation_yield_at_stake_t_ha",
-    "root_zone_depletion_mm",
-    "readily_available_water_mm",
-    "reaches_raw_date",
-    "status",
-    "reasons",
-    "drivers",
-)
 
 
 @dataclass(frozen=True)
@@ -276,32 +251,3 @@ def _rules_for(
     if below or short_of_water:
         return "watch", [forecast_text, *notes]
     return "ok", [forecast_text, *notes]
-
-
-def _json_value(value: object) -> object:
-    if isinstance(value, pd.Timestamp):
-        return value.date().isoformat()
-    if value is None or value is pd.NaT:
-        return None
-    if isinstance(value, float | np.floating) and not np.isfinite(value):
-        return None
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-def advice_to_json(advice: pd.DataFrame) -> str:
-    """The advice as a JSON array of objects: dates as YYYY-MM-DD, missing values as null."""
-    records = [
-        {str(key): _json_value(value) for key, value in row.items()}
-        for row in advice.to_dict(orient="records")
-    ]
-    return json.dumps(records, indent=1, ensure_ascii=False)
-
-
-def advice_to_csv(advice: pd.DataFrame) -> str:
-    """The advice as CSV: dates as YYYY-MM-DD, empty cells for missing values, 3 decimals."""
-    out = advice.copy()
-    for column in ("as_of", "irrigation_date", "reaches_raw_date"):
-        out[column] = pd.to_datetime(out[column]).dt.strftime("%Y-%m-%d")
-    return out.to_csv(index=False, float_format="%.3f", lineterminator="\n")

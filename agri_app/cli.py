@@ -7,13 +7,16 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import sqlalchemy as sa
 import typer
-from sqlalchemy.engine import Engine
 
-from agri_app.cli_models import advise_command, evaluate_command, train_command
+from agri_app.cli_models import (
+    advise_command,
+    evaluate_command,
+    refresh_if_trained,
+    train_command,
+)
 from agri_app.cli_options import WorkspaceOption
 from agri_app.cli_report import report_app
 from agri_app.cli_satellite import satellite_app
@@ -21,11 +24,13 @@ from agri_app.cli_sensors import sensors_app
 from agri_app.cli_users import users_app
 from agri_app.cli_weather import weather_app
 from agri_app.settings import SAMPLE_BUNDLE, Settings
-from pipelines.sources.bundle import Bundle, read_bundle
-from pipelines.sources.sensors.ingest import ingest_bundle_sensors
-from pipelines.store import schema, storage
-from pipelines.store.importer import ConflictError, ImportReport, import_bundle
-from pipelines.tables import InputError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from pipelines.sources.bundle import Bundle
+    from pipelines.store.importer import ImportReport
+    from pipelines.store.storage import Workspace
 
 app = typer.Typer(
     help="Field sensing and yield advisory: import farm data, build the workspace, serve the app.",
@@ -65,6 +70,11 @@ def _print_report(report: ImportReport) -> None:
 
 
 def _import(settings: Settings, bundle_dir: Path, allow_older: bool = False) -> ImportReport:
+    from pipelines.sources.bundle import read_bundle
+    from pipelines.store import storage
+    from pipelines.store.importer import ConflictError, import_bundle
+    from pipelines.tables import InputError
+
     typer.echo(f"reading bundle {bundle_dir} ...", err=True)
     try:
         bundle = read_bundle(bundle_dir)
@@ -87,8 +97,10 @@ def _import(settings: Settings, bundle_dir: Path, allow_older: bool = False) -> 
     return report
 
 
-def _ingest_sensor_logs(engine: Engine, workspace: storage.Workspace, bundle: Bundle) -> None:
+def _ingest_sensor_logs(engine: Engine, workspace: Workspace, bundle: Bundle) -> None:
     """Parse the bundle's raw sensor logs into readings (a log seen before is skipped)."""
+    from pipelines.sources.sensors.ingest import ingest_bundle_sensors
+
     typer.echo(f"ingesting {len(bundle.sensor_logs)} sensor log(s) ...", err=True)
     reports = ingest_bundle_sensors(engine, workspace, bundle)
     totals = {
@@ -115,19 +127,32 @@ def import_command(
         bool,
         typer.Option(help="Import a bundle older than one already imported (rolls back rows)."),
     ] = False,
+    refresh: Annotated[
+        bool,
+        typer.Option(
+            "--refresh/--no-refresh",
+            help="Refresh the stored advice of the fields whose data changed (needs a model).",
+        ),
+    ] = True,
 ) -> None:
     """Load a farm data bundle into the workspace. Importing the same bundle twice changes
-    nothing; a newer bundle adds its new rows and updates changed ones."""
-    report = _import(Settings.from_env(workspace), bundle, allow_older)
+    nothing; a newer bundle adds its new rows and updates changed ones. When a model is trained,
+    the stored advice of the fields whose data changed is then refreshed."""
+    settings = Settings.from_env(workspace)
+    report = _import(settings, bundle, allow_older)
     if json_output:
         typer.echo(report.to_json())
     else:
         _print_report(report)
+    if refresh:
+        refresh_if_trained(settings, "import", report.cooperative_id)
 
 
 @app.command()
 def status(workspace: WorkspaceOption = None) -> None:
     """Show what the workspace holds."""
+    from pipelines.store import storage
+
     settings = Settings.from_env(workspace)
     engine = storage.open_workspace(settings.workspace)
     typer.echo(f"workspace {settings.workspace.root.resolve()}")
@@ -142,6 +167,8 @@ def serve(
     address: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
 ) -> None:
     """Start the Streamlit app on the workspace (until Ctrl-C)."""
+    from pipelines.store import storage
+
     settings = Settings.from_env(workspace)
     storage.open_workspace(settings.workspace)
     _serve(settings, port, address)
@@ -179,7 +206,9 @@ def _serve(settings: Settings, port: int, address: str) -> None:
 
 def _demo_users(settings: Settings) -> None:
     """One user per role for the sample cooperative (idempotent: existing users are kept)."""
-    from pipelines.store import access
+    import sqlalchemy as sa
+
+    from pipelines.store import access, schema, storage
 
     engine = storage.open_workspace(settings.workspace)
     with engine.connect() as conn:
@@ -222,20 +251,39 @@ def demo(
         )
     settings = Settings.from_env(workspace)
     typer.echo("step 1/3: import the sample cooperative")
-    _print_report(_import(settings, bundle))
+    report = _import(settings, bundle)
+    _print_report(report)
     _demo_users(settings)
     # Imported here: the model modules load LightGBM, which the other commands do not need.
-    from agri_app.cli_models import SKILL_NOTE, format_skill_table, train_models
+    from agri_app.cli_models import (
+        SKILL_NOTE,
+        current_model_matches,
+        format_skill_table,
+        load_data,
+        open_engine,
+        refresh_stored_advice,
+        train_models,
+    )
 
-    typer.echo("step 2/3: train the models (held-out skill against naive baselines)")
-    try:
-        trained = train_models(settings, read_bundle(bundle))
-    except ValueError as exc:
-        typer.echo(f"step 2/3: train the models: not available yet ({exc})")
+    engine = open_engine(settings)
+    data = load_data(engine, report.cooperative_id)
+    trained_on_this = current_model_matches(settings, data)
+    if trained_on_this is not None:
+        typer.echo(
+            f"step 2/3: train the models: skipped, model {trained_on_this} was trained on "
+            "exactly this data, code and settings (delete its folder under models/ to retrain)"
+        )
     else:
-        typer.echo(format_skill_table(trained.model.skill))
-        typer.echo(SKILL_NOTE)
-        typer.echo(f"model {trained.version} saved ({trained.seconds:.0f} s)")
+        typer.echo("step 2/3: train the models (held-out skill against naive baselines)")
+        try:
+            trained = train_models(settings, data)
+        except ValueError as exc:
+            typer.echo(f"step 2/3: train the models: not available yet ({exc})")
+        else:
+            typer.echo(format_skill_table(trained.model.skill))
+            typer.echo(SKILL_NOTE)
+            typer.echo(f"model {trained.version} saved ({trained.seconds:.0f} s)")
+    refresh_stored_advice(engine, settings, "demo", data.cooperative_id)
     if serve_app:
         typer.echo("step 3/3: serve the app")
         _serve(settings, port, "127.0.0.1")

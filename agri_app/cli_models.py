@@ -2,64 +2,54 @@
 
 The three commands are plain functions (`train_command`, `advise_command`, `evaluate_command`)
 so the main `agri` app can register them at the top level; `models_app` bundles them as a Typer
-app of their own. Data come from a farm data bundle (`--bundle`, by default the embedded sample
-cooperative); trained models go to the workspace's model registry. Progress goes to stderr,
-results to stdout (or `--out`).
+app of their own. Every command reads the workspace through the one loader
+(`pipelines.store.loader.load_workspace`): whatever `agri import` stored is what they train on,
+advise and evaluate. Trained models go to the workspace's model registry; advice is stored as an
+advice run (`agri_app.advice_service`). Progress goes to stderr, results to stdout (or `--out`).
+
+The model code (LightGBM, the feature pipeline) is imported inside the commands, so registering
+them costs `agri --help` nothing.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
-import pandas as pd
 import typer
 
-from agri_app.advice import advice_to_csv, advice_to_json, build_advice
-from agri_app.cli_options import WorkspaceOption
+from agri_app.cli_options import CooperativeOption, WorkspaceOption
 from agri_app.settings import SAMPLE_BUNDLE, Settings
-from models.evaluate import nitrogen_evaluation, yield_forecast_errors
-from models.registry import ModelNotFoundError, ModelRegistry
-from models.yield_model import (
-    TARGET,
-    YieldModel,
-    baseline_forecasts,
-    predict_yield,
-    season_nitrogen_totals,
-    standard_moisture_yield,
-    train_yield_model,
-    training_table,
-)
-from pipelines.agronomy.features import FeatureParameters, build_features
-from pipelines.agronomy.season_grid import SeasonSources, season_requests
-from pipelines.agronomy.waterbalance import WaterBalanceParameters
-from pipelines.sources.bundle import Bundle, read_bundle
-from pipelines.sources.sensors.daily import water_content_for_balance
-from pipelines.store import storage
-from pipelines.tables import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from sqlalchemy.engine import Engine
+
+    from agri_app.advice_service import RefreshResult
+    from models.yield_model import YieldModel
+    from pipelines.agronomy.features import FeatureParameters
+    from pipelines.store.loader import WorkspaceData
 
 SAMPLE_TRUTH = SAMPLE_BUNDLE.parent / "truth"
-# The three in-season dates of `agri evaluate`: 8 weeks, 4 weeks and 0 days before the bundle's
+# The three in-season dates of `agri evaluate`: 8 weeks, 4 weeks and 0 days before the data's
 # reference date.
 EVALUATION_OFFSETS_DAYS = (56, 28, 0)
+# The code whose change makes a trained model stale (with the training data and settings).
+MODEL_CODE = (
+    Path(__file__).resolve().parents[1] / "models",
+    Path(__file__).resolve().parents[1] / "pipelines" / "agronomy",
+)
 
 models_app = typer.Typer(
     help="Yield forecasts and nitrogen and irrigation advice: train, advise, evaluate.",
     no_args_is_help=True,
     add_completion=False,
 )
-
-BundleOption = Annotated[
-    Path,
-    typer.Option(
-        "--bundle", help="Farm data bundle to read (default: the embedded sample cooperative)."
-    ),
-]
 
 
 class OutputFormat(StrEnum):
@@ -76,26 +66,122 @@ def _progress(message: str) -> None:
     typer.echo(message, err=True)
 
 
-def _read(bundle_dir: Path) -> Bundle:
-    if not bundle_dir.is_dir():
-        raise _fail(f"no bundle at {bundle_dir}; pass --bundle DIR (see docs/bundle-format.md)")
+def open_engine(settings: Settings) -> Engine:
+    from pipelines.store import storage
+
     try:
-        return read_bundle(bundle_dir)
-    except InputError as exc:
-        raise _fail(f"the bundle has {len(exc.problems)} problem(s): {exc}") from None
+        return storage.open_workspace(settings.workspace)
+    except storage.WorkspaceError as exc:
+        raise _fail(str(exc)) from None
+
+
+def load_data(engine: Engine, cooperative: str | None) -> WorkspaceData:
+    """The workspace's data through the one loader; an empty workspace names `agri import`."""
+    from pipelines.store.loader import load_workspace
+    from pipelines.store.storage import WorkspaceError
+
+    try:
+        return load_workspace(engine, cooperative)
+    except WorkspaceError as exc:
+        raise _fail(str(exc)) from None
 
 
 def _feature_parameters(settings: Settings) -> FeatureParameters:
+    from pipelines.agronomy.features import FeatureParameters
+    from pipelines.agronomy.waterbalance import WaterBalanceParameters
+
     return FeatureParameters(
         water_balance=WaterBalanceParameters(irrigation_efficiency=settings.irrigation_efficiency)
     )
 
 
 def _load_model(settings: Settings) -> YieldModel:
+    from models.registry import ModelNotFoundError, ModelRegistry
+
     try:
         return ModelRegistry(settings.workspace.models_dir).load()
     except ModelNotFoundError as exc:
         raise _fail(str(exc)) from None
+
+
+def code_sha256() -> str:
+    """Hash of the model and agronomy source code: a change there makes a model stale."""
+    digest = hashlib.sha256()
+    for folder in MODEL_CODE:
+        for path in sorted(folder.rglob("*.py")):
+            digest.update(path.relative_to(folder.parent).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def training_fingerprint(settings: Settings, data: WorkspaceData) -> dict[str, str]:
+    """What a trained model was made from: the workspace's training data (everything but
+    forecasts), the code and the training settings. Equal fingerprints, equal model."""
+    return {
+        "cooperative_id": data.cooperative_id,
+        "reference_date": data.reference_date.date().isoformat(),
+        "data_sha256": data.inputs_sha256(with_forecast=False),
+        "code_sha256": code_sha256(),
+        "settings": repr((settings.train_every_days, settings.irrigation_efficiency)),
+    }
+
+
+def current_model_matches(settings: Settings, data: WorkspaceData) -> str | None:
+    """The latest model's version when it was trained on exactly this data, code and settings."""
+    from models.registry import ModelNotFoundError, ModelRegistry
+
+    registry = ModelRegistry(settings.workspace.models_dir)
+    try:
+        metadata = registry.metadata()
+    except ModelNotFoundError:
+        return None
+    if metadata.get("training_inputs") == training_fingerprint(settings, data):
+        return str(metadata["version"])
+    return None
+
+
+def refresh_stored_advice(
+    engine: Engine, settings: Settings, trigger: str, cooperative: str | None = None
+) -> RefreshResult | None:
+    """Refresh the stored advice after a change (import, upload, training, forecast); prints
+    what it did. None when no model is trained yet (there is no advice to refresh)."""
+    from agri_app.advice_service import refresh_advice
+    from models.registry import ModelNotFoundError
+
+    try:
+        result = refresh_advice(
+            engine,
+            settings,
+            trigger=trigger,
+            cooperative_id=cooperative,
+            progress=lambda done, total, text: _progress(f"  {text}") if total else None,
+        )
+    except ModelNotFoundError:
+        _progress("advice: no trained model yet; run `agri train` to get advice")
+        return None
+    if result.new_run:
+        _progress(
+            f"advice as of {result.run.as_of}: {result.computed} field(s) recomputed, "
+            f"{result.reused} unchanged (run {result.run.run_id})"
+        )
+    else:
+        _progress(f"advice as of {result.run.as_of}: up to date, nothing changed")
+    return result
+
+
+def refresh_if_trained(settings: Settings, trigger: str, cooperative: str | None) -> None:
+    """Refresh stored advice after a change (of `cooperative`, or of every cooperative of the
+    workspace), when a model is trained: the model code is only imported then, so a workspace
+    without a model imports and ingests without it."""
+    from models.registry import ModelRegistry
+
+    if not ModelRegistry(settings.workspace.models_dir).versions():
+        return
+    from pipelines.store.loader import cooperative_ids
+
+    engine = open_engine(settings)
+    for coop in [cooperative] if cooperative else cooperative_ids(engine):
+        refresh_stored_advice(engine, settings, trigger, coop)
 
 
 # --------------------------------------------------------------------------- train
@@ -109,33 +195,29 @@ class TrainingResult:
     training_rows: int
 
 
-def _sources(settings: Settings, bundle: Bundle) -> SeasonSources:
-    """Season inputs from the bundle, with the workspace's QC-passed probe readings, if any, for
-    the water balance's sensor assimilation."""
-    engine = storage.open_workspace(settings.workspace)
-    try:
-        sensors = water_content_for_balance(
-            engine, bundle.manifest.timezone, field_ids=list(bundle.fields["field_id"])
-        )
-    finally:
-        engine.dispose()
-    return SeasonSources.from_bundle(bundle, sensors=None if sensors.empty else sensors)
-
-
-def train_models(settings: Settings, bundle: Bundle) -> TrainingResult:
+def train_models(settings: Settings, data: WorkspaceData) -> TrainingResult:
     """Features at every `train_every_days` of every past season, LOSO skill, final models,
     saved in the workspace registry. Raises ValueError when there is too little history."""
+    import numpy as np
+
+    from models.registry import ModelRegistry
+    from models.yield_model import TARGET, train_yield_model, training_table
+    from pipelines.agronomy.features import build_features
+    from pipelines.agronomy.season_grid import season_requests
+
     started = time.perf_counter()
     model_settings = settings.yield_model()
-    sources = _sources(settings, bundle)
     requests = season_requests(
-        bundle.seasons, bundle.manifest.reference_date, every_days=model_settings.every_days
+        data.seasons, data.reference_date, every_days=model_settings.every_days
     )
-    harvested = bundle.seasons.loc[bundle.seasons[TARGET].notna(), ["field_id", "season"]]
+    harvested = data.seasons.loc[data.seasons[TARGET].notna(), ["field_id", "season"]]
     requests = requests.merge(harvested.astype({"season": np.int64}), on=["field_id", "season"])
-    _progress(f"building features for {len(requests)} field-season dates ...")
-    features = build_features(sources, requests, _feature_parameters(settings))
-    table = training_table(features, bundle.seasons, bundle.operations, bundle.crops)
+    _progress(
+        f"building features for {len(requests)} field-season dates of cooperative "
+        f"{data.cooperative_id} ({len(data.fields)} fields) ..."
+    )
+    features = build_features(data.sources(), requests, _feature_parameters(settings))
+    table = training_table(features, data.seasons, data.operations, data.crops)
     _progress(
         f"training on {len(table)} rows of {table['season'].nunique()} seasons "
         "(leave-one-season-out, then the final models) ..."
@@ -144,11 +226,7 @@ def train_models(settings: Settings, bundle: Bundle) -> TrainingResult:
     version = ModelRegistry(settings.workspace.models_dir).save(
         model,
         extra={
-            "bundle": {
-                "cooperative_id": bundle.manifest.cooperative_id,
-                "reference_date": bundle.manifest.reference_date.isoformat(),
-                "sha256": bundle.sha256,
-            },
+            "training_inputs": training_fingerprint(settings, data),
             "irrigation_efficiency": settings.irrigation_efficiency,
         },
     )
@@ -184,20 +262,23 @@ SKILL_NOTE = (
 
 def train_command(
     workspace: WorkspaceOption = None,
-    bundle: BundleOption = SAMPLE_BUNDLE,
+    cooperative: CooperativeOption = None,
     json_output: Annotated[
         bool, typer.Option("--json", help="Print the skill table as JSON.")
     ] = False,
 ) -> None:
-    """Train the yield and nitrogen response models on the bundle's past seasons and print
-    their held-out skill against the naive baselines."""
+    """Train the yield and nitrogen response models on the past seasons imported into the
+    workspace, print their held-out skill against the naive baselines, and refresh the stored
+    advice with the new model."""
     settings = Settings.from_env(workspace)
-    data = _read(bundle)
+    engine = open_engine(settings)
+    data = load_data(engine, cooperative)
     try:
         result = train_models(settings, data)
     except ValueError as exc:
         raise _fail(str(exc)) from None
     _progress(f"saved model {result.version} in {settings.workspace.models_dir} ")
+    refresh_stored_advice(engine, settings, "train", data.cooperative_id)
     if json_output:
         payload = {
             "version": result.version,
@@ -215,6 +296,8 @@ def train_command(
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    import numpy as np
+
     out = []
     for row in frame.to_dict(orient="records"):
         out.append(
@@ -229,10 +312,24 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- advise
 
 
+def parse_day(text: str, option: str) -> pd.Timestamp:
+    import pandas as pd
+
+    try:
+        return pd.Timestamp(pd.to_datetime(text, format="%Y-%m-%d"))
+    except ValueError:
+        raise _fail(f"{option} {text!r} is not a date; write YYYY-MM-DD") from None
+
+
 def advise_command(
     as_of: Annotated[
-        str, typer.Option("--as-of", help="Date of the advice, YYYY-MM-DD.", show_default=False)
-    ],
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Date of the advice, YYYY-MM-DD (default: the day the imported data run to).",
+            show_default=False,
+        ),
+    ] = None,
     output_format: Annotated[
         OutputFormat, typer.Option("--format", help="csv or json.")
     ] = OutputFormat.csv,
@@ -241,31 +338,46 @@ def advise_command(
         typer.Option("--out", help="Write to this file instead of stdout.", show_default=False),
     ] = None,
     workspace: WorkspaceOption = None,
-    bundle: BundleOption = SAMPLE_BUNDLE,
+    cooperative: CooperativeOption = None,
 ) -> None:
-    """Write per-field advice for a date: yield forecast with its 80 % interval, nitrogen to
-    apply now, irrigation due, a status and the reasons (docs/models.md lists the columns)."""
-    try:
-        day = pd.Timestamp(pd.to_datetime(as_of, format="%Y-%m-%d"))
-    except ValueError:
-        raise _fail(f"--as-of {as_of!r} is not a date; write YYYY-MM-DD") from None
+    """Compute and store the per-field advice for a date, then print it: yield forecast with
+    its 80 % interval, nitrogen to apply now, irrigation due, a status and the reasons
+    (docs/models.md lists the columns). Fields whose inputs did not change since the stored
+    advice of that date are not recomputed; the app and the weekly report read the same rows."""
+    from agri_app.advice_service import refresh_advice, stored_advice
+    from agri_app.advice_table import advice_to_csv, advice_to_json
+
     settings = Settings.from_env(workspace)
-    model = _load_model(settings)
-    data = _read(bundle)
-    reference = pd.Timestamp(data.manifest.reference_date)
-    if day > reference:
+    engine = open_engine(settings)
+    data = load_data(engine, cooperative)
+    day = data.reference_date if as_of is None else parse_day(as_of, "--as-of")
+    if day > data.reference_date:
         raise _fail(
-            f"--as-of {as_of} is after the bundle's reference date {reference:%Y-%m-%d}; "
-            "there are no observations for it yet"
+            f"--as-of {day:%Y-%m-%d} is after the day the imported data run to "
+            f"({data.reference_date:%Y-%m-%d}); there are no observations for it yet"
         )
+    model = _load_model(settings)
     if model.last_harvest_date > day:
         _progress(
             f"note: the model was trained on seasons harvested up to "
-            f"{model.last_harvest_date:%Y-%m-%d}, after {as_of}; this is not an honest back-test"
+            f"{model.last_harvest_date:%Y-%m-%d}, after {day:%Y-%m-%d}; this is not an honest "
+            "back-test"
         )
-    _progress(f"advising {len(data.fields)} fields as of {as_of} ...")
-    advice = build_advice(
-        _sources(settings, data), data.stations, data.forecast, model, settings, day
+    _progress(f"advising {len(data.fields)} fields as of {day:%Y-%m-%d} ...")
+    result = refresh_advice(
+        engine,
+        settings,
+        trigger="advise",
+        cooperative_id=data.cooperative_id,
+        as_of=day,
+        progress=lambda done, total, text: _progress(f"  {text}") if total else None,
+    )
+    stored = stored_advice(engine, run_id=result.run.run_id)
+    assert stored is not None
+    advice = stored.table
+    _progress(
+        f"advice run {result.run.run_id} ({result.computed} field(s) computed, "
+        f"{result.reused} unchanged, model {result.run.model_version})"
     )
     text = advice_to_json(advice) if output_format == OutputFormat.json else advice_to_csv(advice)
     if out is None:
@@ -294,6 +406,8 @@ class Evaluation:
 
 
 def _truth_table(truth_dir: Path, name: str) -> pd.DataFrame:
+    import pandas as pd
+
     path = truth_dir / name
     if not path.exists():
         raise _fail(
@@ -303,11 +417,26 @@ def _truth_table(truth_dir: Path, name: str) -> pd.DataFrame:
 
 
 def evaluate_models(
-    settings: Settings, model: YieldModel, data: Bundle, truth_dir: Path
+    settings: Settings, engine: Engine, model: YieldModel, data: WorkspaceData, truth_dir: Path
 ) -> Evaluation:
-    """The issue's evaluation against the simulation's truth (read only here)."""
-    reference = pd.Timestamp(data.manifest.reference_date)
-    sources = _sources(settings, data)
+    """The issue's evaluation against the simulation's truth (read only here). The nitrogen
+    part scores the stored advice of the reference date (computed if missing)."""
+    import numpy as np
+    import pandas as pd
+
+    from agri_app.advice_service import refresh_advice, stored_advice
+    from models.evaluate import nitrogen_evaluation, yield_forecast_errors
+    from models.yield_model import (
+        TARGET,
+        baseline_forecasts,
+        predict_yield,
+        season_nitrogen_totals,
+        standard_moisture_yield,
+    )
+    from pipelines.agronomy.features import build_features
+
+    reference = data.reference_date
+    sources = data.sources()
     final = _truth_table(truth_dir, "final_yield_2026.csv")
     response = _truth_table(truth_dir, "n_response_2026.csv")
     sweep = _truth_table(truth_dir, "n_sweep_2026.csv")
@@ -354,7 +483,12 @@ def evaluate_models(
     yields = yield_forecast_errors(pd.concat(forecasts, ignore_index=True), final)
 
     _progress(f"advising as of {reference:%Y-%m-%d} for the nitrogen evaluation ...")
-    advice = build_advice(sources, data.stations, data.forecast, model, settings, reference)
+    run = refresh_advice(
+        engine, settings, trigger="evaluate", cooperative_id=data.cooperative_id, as_of=reference
+    ).run
+    stored = stored_advice(engine, run_id=run.run_id)
+    assert stored is not None
+    advice = stored.table
     swept = set(sweep["field_id"])
     crop = str(final.loc[final["field_id"].isin(swept), "crop"].mode().iloc[0])
     recommended = advice.set_index("field_id")["n_total_recommended_kg_ha"]
@@ -422,20 +556,21 @@ def format_evaluation(result: Evaluation) -> str:
 
 def evaluate_command(
     workspace: WorkspaceOption = None,
-    bundle: BundleOption = SAMPLE_BUNDLE,
+    cooperative: CooperativeOption = None,
     truth: Annotated[
         Path, typer.Option("--truth", help="The simulation's truth folder.")
     ] = SAMPLE_TRUTH,
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Score the trained model's forecasts and advice for the season in progress against the
-    simulation's truth (sample data only: a real cooperative has no truth folder)."""
+    simulation's truth (generated data only: a real cooperative has no truth folder)."""
     settings = Settings.from_env(workspace)
-    model = _load_model(settings)
-    data = _read(bundle)
     if not truth.is_dir():
         raise _fail(f"no truth folder at {truth}; pass --truth DIR")
-    result = evaluate_models(settings, model, data, truth)
+    engine = open_engine(settings)
+    data = load_data(engine, cooperative)
+    model = _load_model(settings)
+    result = evaluate_models(settings, engine, model, data, truth)
     if json_output:
         typer.echo(
             json.dumps(

@@ -13,3 +13,12 @@ WorkspaceOption = Annotated[
         show_default=False,
     ),
 ]
+
+CooperativeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--cooperative",
+        help="Cooperative id (needed only when the workspace holds several).",
+        show_default=False,
+    ),
+]

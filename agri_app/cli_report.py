@@ -1,9 +1,11 @@
 """`agri report weekly`: the weekly advisory report of each farm (HTML and PDF) and the
-cooperative summary, written under the workspace's reports folder.
+cooperative summary, written under the workspace's reports folder and recorded in its
+`reports` table, which is what the app's Reports page lists.
 
 Files go to `<reports_dir>/<YYYY-Www>/` as `<YYYY-Www>_<farm_id>.html|.pdf|.json` and
-`<YYYY-Www>_<cooperative_id>.html|.pdf`, the names the app's Reports page scopes by. The JSON
-holds the numbers next week's report compares against.
+`<YYYY-Www>_<cooperative_id>.html|.pdf`. The numbers come from the stored advice run of the
+issue day (computed and stored first if missing), and "change since last week" from the stored
+run of the issue day a week before, so the report, the app and `agri advise` agree.
 """
 
 from __future__ import annotations
@@ -12,20 +14,20 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
-from agri_app.advice import build_advice
-from agri_app.cli_models import BundleOption, _fail, _load_model, _progress, _read, _sources
-from agri_app.cli_options import WorkspaceOption
-from agri_app.report import build, render
-from agri_app.settings import SAMPLE_BUNDLE, Settings
-from models.yield_model import YieldModel
-from pipelines.sources.bundle import Bundle
-from pipelines.sources.sensors.daily import read_daily_aggregates
-from pipelines.store import storage
+from agri_app.cli_models import _fail, _load_model, _progress, load_data, open_engine
+from agri_app.cli_options import CooperativeOption, WorkspaceOption
+from agri_app.settings import Settings
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from sqlalchemy.engine import Engine
+
+    from agri_app.report import build
+    from pipelines.store.loader import WorkspaceData
 
 report_app = typer.Typer(
     help="Weekly advisory reports: per farm HTML and PDF, and a cooperative summary.",
@@ -45,100 +47,130 @@ class WrittenReports:
     seconds_per_farm: dict[str, float]
     seconds_advice: float
     seconds_cooperative: float
+    advice_run_id: int
 
 
-def _sensor_daily(settings: Settings, bundle: Bundle, week: build.ReportWeek) -> pd.DataFrame:
-    engine = storage.open_workspace(settings.workspace)
-    try:
-        return read_daily_aggregates(
-            engine,
-            bundle.manifest.timezone,
-            field_ids=list(bundle.fields["field_id"]),
-            start=week.start.date(),
-            end=week.issued.date(),
-        )
-    finally:
-        engine.dispose()
+def _sensor_daily(engine: Engine, data: WorkspaceData, week: build.ReportWeek) -> pd.DataFrame:
+    from pipelines.sources.sensors.daily import read_daily_aggregates
+
+    return read_daily_aggregates(
+        engine,
+        data.timezone,
+        field_ids=list(data.fields["field_id"]),
+        start=week.start.date(),
+        end=week.issued.date(),
+    )
 
 
-def _previous_numbers(folder: Path, week: build.ReportWeek, farm_id: str) -> dict[str, object]:
-    path = folder / week.previous / f"{week.previous}_{farm_id}.json"
-    if not path.is_file():
+def _previous_p50(engine: Engine, data: WorkspaceData, week: build.ReportWeek) -> dict[str, float]:
+    """Last week's P50 per field, from the stored advice run of last week's issue day."""
+    import pandas as pd
+
+    from agri_app.advice_service import stored_advice
+
+    before = stored_advice(
+        engine,
+        cooperative_id=data.cooperative_id,
+        as_of=week.issued - pd.Timedelta(days=7),
+    )
+    if before is None:
         return {}
-    try:
-        loaded = json.loads(path.read_text())
-    except ValueError:
-        return {}
-    return loaded if isinstance(loaded, dict) else {}
+    p50 = before.table.set_index("field_id")["yield_p50_t_ha"].dropna()
+    return {str(k): float(v) for k, v in p50.items()}
 
 
 def write_reports(
     settings: Settings,
-    bundle: Bundle,
-    model: YieldModel,
+    engine: Engine,
+    data: WorkspaceData,
     week: build.ReportWeek,
     farm_ids: list[str] | None = None,
     with_cooperative: bool = True,
 ) -> WrittenReports:
-    """Advice as of `week.issued` and the reports of `farm_ids` (all farms when None)."""
+    """The reports of `farm_ids` (all farms when None) from the stored advice of
+    `week.issued`, each recorded in the workspace's reports table."""
+    from agri_app.advice_service import refresh_advice, stored_advice
+    from agri_app.report import build, render
+    from pipelines.store.reports import record_report
+
     started = time.perf_counter()
-    advice = build_advice(
-        _sources(settings, bundle),
-        bundle.stations,
-        bundle.forecast,
-        model,
+    run = refresh_advice(
+        engine,
         settings,
-        week.issued,
-    )
-    sensor_daily = _sensor_daily(settings, bundle, week)
+        trigger="report",
+        cooperative_id=data.cooperative_id,
+        as_of=week.issued,
+    ).run
+    stored = stored_advice(engine, run_id=run.run_id)
+    assert stored is not None
+    advice = stored.table
+    previous = _previous_p50(engine, data, week)
+    sensor_daily = _sensor_daily(engine, data, week)
     seconds_advice = time.perf_counter() - started
     reports_root = settings.workspace.reports_dir
     folder = reports_root / week.label
     folder.mkdir(parents=True, exist_ok=True)
-    names = bundle.farms.set_index("farm_id")["farm_name"].astype(str)
+    names = data.farms.set_index("farm_id")["farm_name"].astype(str)
     chosen = sorted(names.index) if farm_ids is None else farm_ids
     files: list[Path] = []
     timings: dict[str, float] = {}
     reports = []
+
+    def record(owner_kind: str, owner_id: str, written: dict[str, Path]) -> None:
+        record_report(
+            engine,
+            cooperative_id=data.cooperative_id,
+            owner_kind=owner_kind,
+            owner_id=owner_id,
+            week=week.label,
+            issued_date=week.issued.date(),
+            files={k: p.relative_to(reports_root).as_posix() for k, p in written.items()},
+            advice_run_id=run.run_id,
+        )
+
     for farm_id in chosen:
         tic = time.perf_counter()
         report = build.farm_report(
             farm_id,
             str(names[farm_id]),
-            bundle.manifest.cooperative_name,
+            data.cooperative_name,
             week,
             advice,
-            bundle.fields,
-            bundle.seasons,
-            bundle.weather,
-            bundle.forecast,
-            bundle.satellite,
-            bundle.devices,
+            data.fields,
+            data.seasons,
+            data.weather,
+            data.forecast,
+            data.satellite,
+            data.devices,
             sensor_daily,
-            build.previous_p50(_previous_numbers(reports_root, week, farm_id)),
+            previous,
         )
         html = render.farm_html(report)
         stem = folder / f"{week.label}_{farm_id}"
-        stem.with_suffix(".html").write_text(html, encoding="utf-8")
-        stem.with_suffix(".pdf").write_bytes(render.pdf_bytes(html, week))
-        stem.with_suffix(".json").write_text(
+        written = {kind: stem.with_suffix(f".{kind}") for kind in ("html", "pdf", "json")}
+        written["html"].write_text(html, encoding="utf-8")
+        written["pdf"].write_bytes(render.pdf_bytes(html, week))
+        written["json"].write_text(
             json.dumps(build.report_numbers(report), indent=1, sort_keys=True) + "\n"
         )
-        files += [stem.with_suffix(s) for s in (".html", ".pdf", ".json")]
+        record("farm", farm_id, written)
+        files += list(written.values())
         timings[farm_id] = time.perf_counter() - tic
         reports.append(report)
     tic = time.perf_counter()
     if with_cooperative:
-        actions, outlook, quality = build.cooperative_tables(reports, bundle.fields)
-        cooperative = bundle.manifest.cooperative_id
+        actions, outlook, quality = build.cooperative_tables(reports, data.fields)
+        cooperative = data.cooperative_id
         html = render.cooperative_html(
-            cooperative, bundle.manifest.cooperative_name, week, actions, outlook, quality
+            cooperative, data.cooperative_name, week, actions, outlook, quality
         )
         stem = folder / f"{week.label}_{cooperative}"
-        stem.with_suffix(".html").write_text(html, encoding="utf-8")
-        stem.with_suffix(".pdf").write_bytes(render.pdf_bytes(html, week))
-        files += [stem.with_suffix(".html"), stem.with_suffix(".pdf")]
-    return WrittenReports(files, timings, seconds_advice, time.perf_counter() - tic)
+        written = {kind: stem.with_suffix(f".{kind}") for kind in ("html", "pdf")}
+        written["html"].write_text(html, encoding="utf-8")
+        written["pdf"].write_bytes(render.pdf_bytes(html, week))
+        record("cooperative", cooperative, written)
+        files += list(written.values())
+    return WrittenReports(files, timings, seconds_advice, time.perf_counter() - tic, run.run_id)
 
 
 @report_app.command("weekly")
@@ -150,51 +182,42 @@ def weekly_command(
         list[str] | None,
         typer.Option("--farm", help="Only this farm (repeat for several).", show_default=False),
     ] = None,
-    cooperative: Annotated[
-        str | None,
-        typer.Option(
-            "--cooperative",
-            help="Cooperative id; the summary is written unless only --farm is given.",
-            show_default=False,
-        ),
-    ] = None,
+    cooperative: CooperativeOption = None,
     workspace: WorkspaceOption = None,
-    bundle: BundleOption = SAMPLE_BUNDLE,
 ) -> None:
     """Write the weekly report of each farm (HTML and PDF) and the cooperative summary.
 
-    The report of week W covers Monday to Sunday of W and is issued on the Monday after it; the
-    advice is computed as of that Monday.
+    The report of week W covers Monday to Sunday of W and is issued on the Monday after it; it
+    shows the stored advice of that Monday (computed and stored first if missing). The
+    cooperative summary is written unless only --farm is given.
     """
+    from agri_app.report import build
+
     try:
         report_week = build.parse_week(week)
     except ValueError as exc:
         raise _fail(str(exc)) from None
     settings = Settings.from_env(workspace)
-    data = _read(bundle)
-    reference = pd.Timestamp(data.manifest.reference_date)
+    engine = open_engine(settings)
+    data = load_data(engine, cooperative)
+    reference = data.reference_date
     if report_week.issued > reference:
         raise _fail(
-            f"the report of {week} is issued on {report_week.issued:%Y-%m-%d}, after the "
-            f"bundle's reference date {reference:%Y-%m-%d}; pick an earlier week"
-        )
-    if cooperative is not None and cooperative != data.manifest.cooperative_id:
-        raise _fail(
-            f"--cooperative {cooperative} is not the bundle's cooperative "
-            f"({data.manifest.cooperative_id})"
+            f"the report of {week} is issued on {report_week.issued:%Y-%m-%d}, after the day "
+            f"the imported data run to ({reference:%Y-%m-%d}); pick an earlier week"
         )
     known = set(data.farms["farm_id"].astype(str))
     unknown = sorted(set(farm or []) - known)
     if unknown:
         raise _fail(
-            f"unknown farm(s) {', '.join(unknown)}; the bundle has {', '.join(sorted(known))}"
+            f"unknown farm(s) {', '.join(unknown)}; the cooperative has {', '.join(sorted(known))}"
         )
-    model = _load_model(settings)
+    _load_model(settings)
     _progress(f"writing the reports of {week} ...")
     written = write_reports(
         settings,
+        engine,
         data,
-        model,
         report_week,
         farm_ids=sorted(farm) if farm else None,
         with_cooperative=not farm or cooperative is not None,

@@ -171,6 +171,11 @@ def forecast_command(
         counts = store_forecast(engine, forecast)
     finally:
         engine.dispose()
+    if counts.added or counts.updated:
+        # Advice looks ahead with the latest forecast: refresh the fields it concerns.
+        from agri_app.cli_models import refresh_if_trained
+
+        refresh_if_trained(settings, "forecast", None)
 
     summary = _summary(forecast)
     if json_output:

@@ -11,7 +11,8 @@ Layout under the registry folder (the workspace's `models/`)::
 A version is `<UTC time>-<first 8 hex digits of the training-data hash>`, so versions sort by
 time. A version is written to a temporary folder and renamed into place, so a reader never sees
 half a model. Text models are portable across platforms and LightGBM versions that read the
-format, and loading them runs no code (unlike pickle).
+format, and loading them runs no code (unlike pickle). LightGBM is imported only to save or load
+a model: listing versions and reading metadata stay light for the commands that only check.
 """
 
 from __future__ import annotations
@@ -25,14 +26,13 @@ import uuid
 from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import lightgbm as lgb
 import numpy as np
 import pandas as pd
-import scipy
 
-from models.yield_model import CropModel, YieldModel, YieldModelSettings
+if TYPE_CHECKING:
+    from models.yield_model import YieldModel
 
 FORMAT = "agri-advisor yield model 1"
 KIND = "yield"
@@ -63,6 +63,9 @@ def _number(value: Any) -> float:
 
 
 def library_versions() -> dict[str, str]:
+    import lightgbm as lgb
+    import scipy
+
     return {
         "python": platform.python_version(),
         "lightgbm": lgb.__version__,
@@ -177,6 +180,10 @@ class ModelRegistry:
 
     def load(self, version: str | None = None) -> YieldModel:
         """The model of `version` (default: the latest)."""
+        import lightgbm as lgb
+
+        from models.yield_model import CropModel, YieldModel, YieldModelSettings
+
         version = version or self.latest()
         meta = self.metadata(version)
         folder = self.kind_dir / version

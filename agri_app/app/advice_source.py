@@ -1,23 +1,29 @@
-"""Per-field advice (yield P10/P50/P90, nitrogen, irrigation) for the pages, when it exists.
+"""Per-field advice for the pages: the stored advice run, never computed on page load.
 
-The advice comes from `agri_app.advice.build_advice` with the latest model of the workspace
-registry. The model may be missing (no `agri train` yet) or fail: then the result carries a
-message naming the command to run instead of raising, and the pages degrade to the imported
-data.
+Pages read the latest stored run of the data's reference date through
+`agri_app.advice_service.stored_advice`, filtered to the scope's farms in SQL, the same rows
+`agri advise` prints and the weekly report shows. After a change (a sensor upload in the app)
+`start_refresh` runs `refresh_advice` in a background thread of the server; every page shows
+its progress (`refresh_status`) and reads the new run when it is stored.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+import time
+from dataclasses import dataclass, field
 
 import pandas as pd
 import streamlit as st
 
 from agri_app.app import data
-from pipelines.store import queries
 from pipelines.store.access import Scope
 
 TRAIN_HINT = "No trained model in this workspace yet: run `agri train`, then reload this page."
+NO_ADVICE_HINT = (
+    "No stored advice yet: run `agri advise` (or `agri train`, which stores advice as it ends), "
+    "then reload this page."
+)
 # Columns the pages read; the advice table may hold more.
 STATUS_COLUMN = "status"
 
@@ -26,57 +32,36 @@ STATUS_COLUMN = "status"
 class Advice:
     table: pd.DataFrame | None
     message: str = ""
+    as_of: pd.Timestamp | None = None
+    model_version: str = ""
+    created_at: pd.Timestamp | None = None
 
     @property
     def available(self) -> bool:
         return self.table is not None
 
 
-def _compute_advice(scope: Scope) -> pd.DataFrame:
-    """`agri_app.advice.build_advice` on the workspace's data of the scope's fields.
-
-    Only the visible fields' data are read, so the advice cannot leak another farm's numbers.
-    The as-of date is the latest imported bundle's reference date. Weather forecasts are not
-    stored in the workspace, so the irrigation projection uses observed weather only.
-    """
-    from agri_app.advice import build_advice
-    from models.registry import ModelRegistry
-    from pipelines.sources.bundle import empty_forecast
-
-    engine = data.engine()
-    settings = data.settings()
-    model = ModelRegistry(settings.workspace.models_dir).load()
-    field_ids = list(data.fields(scope)["field_id"])
-    until = queries.scoped_cooperative(engine, scope)["data_until"]
-    as_of = pd.Timestamp(str(until)) if until else pd.Timestamp.now().normalize()
-    sources = queries.scoped_season_sources(engine, scope, field_ids)
-    stations = queries.scoped_stations(engine, scope)
-    return build_advice(sources, stations, empty_forecast(), model, settings, as_of)
-
-
-@st.cache_data(ttl=300, show_spinner="Computing advice …")
+@st.cache_data(ttl=5, show_spinner=False)
 def field_advice(scope: Scope) -> Advice:
-    """The advice of the fields visible to `scope` (rows of other farms are dropped here)."""
+    """The stored advice of the fields visible to `scope` (other farms' rows are never read)."""
+    from agri_app.advice_service import stored_advice
+
     if not data.model_versions():
         return Advice(None, TRAIN_HINT)
-    try:
-        table = _compute_advice(scope)
-    except ImportError as exc:
-        return Advice(
-            None,
-            f"Advice is not available in this installation ({exc}); reinstall agri-advisor "
-            "with its models, then run `agri train`.",
-        )
-    except Exception as exc:  # a broken model must not break the page
-        return Advice(
-            None,
-            f"Advice could not be computed ({type(exc).__name__}: {exc}). Retrain with "
-            "`agri train`; `agri advise --as-of DATE` shows the full error.",
-        )
-    if "field_id" not in table.columns:
-        return Advice(None, "The advice table has no field_id column; retrain with `agri train`.")
-    visible = set(data.fields(scope)["field_id"])
-    return Advice(table[table["field_id"].isin(visible)].reset_index(drop=True))
+    until = data.cooperative(scope)["data_until"]
+    engine = data.engine()
+    stored = stored_advice(engine, scope=scope, as_of=until) if until else None
+    if stored is None:
+        # No run for the data's date yet (say, a newer import is being refreshed): the newest.
+        stored = stored_advice(engine, scope=scope)
+    if stored is None:
+        return Advice(None, NO_ADVICE_HINT)
+    return Advice(
+        stored.table,
+        as_of=pd.Timestamp(stored.run.as_of),
+        model_version=stored.run.model_version,
+        created_at=pd.Timestamp(stored.run.created_at),
+    )
 
 
 def column(table: pd.DataFrame, *names: str) -> pd.Series:
@@ -85,3 +70,99 @@ def column(table: pd.DataFrame, *names: str) -> pd.Series:
         if name in table.columns:
             return table[name]
     return pd.Series(float("nan"), index=table.index)
+
+
+# ---- the background refresh
+
+
+@dataclass
+class RefreshJob:
+    """One background refresh of stored advice (state shared with the server's threads)."""
+
+    trigger: str
+    started: float = field(default_factory=time.monotonic)
+    done: int = 0
+    total: int = 0
+    message: str = "starting …"
+    finished: bool = False
+    error: str = ""
+
+
+@dataclass
+class RefreshJobs:
+    """The refresh jobs of this server, one per cooperative at a time."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    jobs: dict[str, RefreshJob] = field(default_factory=dict)
+
+
+@st.cache_resource
+def _jobs() -> RefreshJobs:
+    return RefreshJobs()
+
+
+def _run(job: RefreshJob, cooperative_id: str) -> None:
+    from agri_app.advice_service import refresh_advice
+
+    def progress(done: int, total: int, text: str) -> None:
+        job.done, job.total, job.message = done, total, text
+
+    try:
+        result = refresh_advice(
+            data.engine(),
+            data.settings(),
+            trigger=job.trigger,
+            cooperative_id=cooperative_id,
+            progress=progress,
+        )
+        job.message = (
+            f"advice refreshed: {result.computed} field(s) recomputed, {result.reused} unchanged"
+            if result.new_run
+            else "advice is up to date: nothing changed"
+        )
+    except Exception as exc:  # shown on the page; the server keeps running
+        job.error = f"{type(exc).__name__}: {exc}"
+    finally:
+        job.finished = True
+
+
+def start_refresh(scope: Scope, trigger: str) -> bool:
+    """Refresh the stored advice of the scope's cooperative in the background; False when a
+    refresh of it is already running or there is no model to advise with."""
+    if not data.model_versions():
+        return False
+    jobs = _jobs()
+    with jobs.lock:
+        running = jobs.jobs.get(scope.cooperative_id)
+        if running is not None and not running.finished:
+            return False
+        job = RefreshJob(trigger)
+        jobs.jobs[scope.cooperative_id] = job
+    threading.Thread(
+        target=_run, args=(job, scope.cooperative_id), name="advice-refresh", daemon=True
+    ).start()
+    return True
+
+
+def refresh_status(scope: Scope) -> RefreshJob | None:
+    return _jobs().jobs.get(scope.cooperative_id)
+
+
+@st.fragment(run_every=1.0)
+def refresh_banner(scope: Scope) -> None:
+    """Progress of a running refresh; when it ends, one rerun shows the new advice."""
+    job = refresh_status(scope)
+    if job is None:
+        return
+    if not job.finished:
+        share = job.done / job.total if job.total else 0.0
+        st.progress(share, text=f"Refreshing advice after the {job.trigger}: {job.message}")
+        st.session_state["_refresh_seen"] = False
+        return
+    if job.error:
+        st.error(f"The advice refresh failed ({job.error}); `agri advise` shows the full error.")
+        return
+    if not st.session_state.get("_refresh_seen", True):
+        st.session_state["_refresh_seen"] = True
+        field_advice.clear()
+        st.rerun(scope="app")

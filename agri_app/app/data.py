@@ -18,6 +18,7 @@ from pipelines.agronomy import season_grid, waterbalance
 from pipelines.store import queries, storage
 from pipelines.store import reports as stored_reports
 from pipelines.store.access import Scope
+from pipelines.store.loader import load_workspace
 
 
 def settings() -> Settings:
@@ -119,7 +120,7 @@ def field_water_balance(scope: Scope, field_id: str) -> tuple[pd.DataFrame | Non
     until = queries.scoped_cooperative(engine(), scope)["data_until"]
     reference = pd.Timestamp(str(until)) if until else pd.Timestamp.now().normalize()
     try:
-        sources = queries.scoped_season_sources(engine(), scope, [field_id])
+        sources = load_workspace(engine(), scope=scope, field_ids=[field_id]).sources()
         requests = season_grid.season_requests(sources.seasons, reference)
         latest = requests[requests["season"] == requests["season"].max()]
         if latest.empty:

@@ -6,11 +6,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from pipelines.agronomy.season_grid import SeasonSources
-from pipelines.agronomy.weather import daily_reference_et
 from pipelines.store import schema
 from pipelines.store.access import Scope
-from pipelines.store.access import users as access_users
 from pipelines.store.schema import sensor_quarantine, sensor_readings, sensor_uploads
 
 
@@ -301,8 +298,8 @@ def scoped_uploads(engine: Engine, scope: Scope) -> pd.DataFrame:
     touching = sa.select(r.c.upload_id).where(r.c.field_id.in_(visible_fields)).distinct()
     if scope.farm_ids is None:
         # Whole cooperative: every upload by one of its users, or touching its fields.
-        coop_users = sa.select(access_users.c.username).where(
-            access_users.c.cooperative_id == scope.cooperative_id
+        coop_users = sa.select(schema.users.c.username).where(
+            schema.users.c.cooperative_id == scope.cooperative_id
         )
         own: sa.ColumnElement[bool] = u.c.uploaded_by.in_(coop_users)
     else:
@@ -338,75 +335,6 @@ def scoped_quarantine(engine: Engine, scope: Scope, upload_id: int) -> pd.DataFr
         sa.select(q.c.line, q.c.column_name.label("column"), q.c.reason, q.c.raw)
         .where(q.c.upload_id == upload_id)
         .order_by(q.c.line, q.c.quarantine_id)
-    )
-    with engine.connect() as conn:
-        return pd.read_sql(query, conn)
-
-
-def scoped_season_sources(engine: Engine, scope: Scope, field_ids: list[str]) -> SeasonSources:
-    """The `SeasonSources` of the visible fields among `field_ids`, read from the workspace.
-
-    Tables have the bundle's columns (the importer stores them under the same names) with dates
-    as naive datetime64, as `Bundle` holds them; sensors are the daily mean soil water content
-    of quality-checked readings. Fields not visible to `scope` are left out.
-    """
-    f, s, o = schema.fields, schema.seasons, schema.operations
-    w, st_, c = schema.weather_daily, schema.stations, schema.crops
-    visible = (
-        sa.select(f.c.field_id)
-        .where(f.c.field_id.in_(field_ids), scope.farm_filter(f.c.farm_id))
-        .scalar_subquery()
-    )
-    with engine.connect() as conn:
-        fields = pd.read_sql(sa.select(f).where(f.c.field_id.in_(visible)), conn)
-        seasons = pd.read_sql(sa.select(s).where(s.c.field_id.in_(visible)), conn)
-        operations = pd.read_sql(sa.select(o).where(o.c.field_id.in_(visible)), conn)
-        station_ids = list(fields["station_id"].unique())
-        stations = pd.read_sql(sa.select(st_).where(st_.c.station_id.in_(station_ids)), conn)
-        weather = pd.read_sql(sa.select(w).where(w.c.station_id.in_(station_ids)), conn)
-        crops = pd.read_sql(sa.select(c), conn)
-        satellite = pd.read_sql(
-            sa.select(schema.satellite_observations).where(
-                schema.satellite_observations.c.field_id.in_(visible)
-            ),
-            conn,
-        )
-    for frame, columns in (
-        (seasons, ("sowing_date", "harvest_date")),
-        (operations, ("date",)),
-        (weather, ("date",)),
-        (satellite, ("date",)),
-    ):
-        for column in columns:
-            frame[column] = pd.to_datetime(frame[column])
-    sensors = [
-        daily[daily["variable"] == "vwc_m3_m3"].assign(field_id=field_id)
-        for field_id in fields["field_id"]
-        if not (daily := scoped_field_sensor_daily(engine, scope, field_id)).empty
-    ]
-    sensor_table = (
-        pd.concat(sensors, ignore_index=True).rename(columns={"value": "vwc_m3_m3"})[
-            ["field_id", "date", "depth_cm", "vwc_m3_m3"]
-        ]
-        if sensors
-        else None
-    )
-    return SeasonSources(
-        fields=fields,
-        seasons=seasons,
-        crops=crops,
-        weather=daily_reference_et(weather, stations),
-        operations=operations,
-        satellite=satellite,
-        **({"sensors": sensor_table} if sensor_table is not None else {}),
-    )
-
-
-def scoped_stations(engine: Engine, scope: Scope) -> pd.DataFrame:
-    """The weather stations of the visible fields (station_id, lat, lon, elevation_m)."""
-    f, st_ = schema.fields, schema.stations
-    query = sa.select(st_).where(
-        st_.c.station_id.in_(sa.select(f.c.station_id).where(scope.farm_filter(f.c.farm_id)))
     )
     with engine.connect() as conn:
         return pd.read_sql(query, conn)

@@ -14,14 +14,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from agri_app.advice import (
-    ADVICE_COLUMNS,
-    AdviceRules,
-    advice_rules,
-    advice_to_csv,
-    advice_to_json,
-    build_advice,
-)
+from agri_app.advice import AdviceRules, advice_rules, build_advice
+from agri_app.advice_table import ADVICE_COLUMNS, advice_to_csv, advice_to_json
+from agri_app.cli import app as cli_app
 from agri_app.cli_models import format_skill_table, models_app
 from agri_app.settings import Settings
 from models.yield_model import train_yield_model
@@ -198,10 +193,10 @@ def test_train_advise_evaluate_on_a_slice_of_the_sample(tmp_path: Path) -> None:
     ws = str(tmp_path / "ws")
     runner = CliRunner()
     env = {"AGRI_TRAIN_EVERY_DAYS": "42"}
+    imported = runner.invoke(cli_app, ["import", bundle, "--workspace", ws])
+    assert imported.exit_code == 0, imported.output
 
-    trained = runner.invoke(
-        models_app, ["train", "--bundle", bundle, "--workspace", ws, "--json"], env=env
-    )
+    trained = runner.invoke(models_app, ["train", "--workspace", ws, "--json"], env=env)
     assert trained.exit_code == 0, trained.output
     skill = json.loads(trained.stdout)["skill"]
     assert {row["crop"] for row in skill} == {"winter_wheat", "grain_maize"}
@@ -218,8 +213,6 @@ def test_train_advise_evaluate_on_a_slice_of_the_sample(tmp_path: Path) -> None:
             "advise",
             "--as-of",
             "2026-05-25",
-            "--bundle",
-            bundle,
             "--workspace",
             ws,
             "--out",
@@ -241,17 +234,13 @@ def test_train_advise_evaluate_on_a_slice_of_the_sample(tmp_path: Path) -> None:
             "2026-05-25",
             "--format",
             "json",
-            "--bundle",
-            bundle,
             "--workspace",
             ws,
         ],
     )
     assert len(json.loads(as_json.stdout)) == 12
 
-    evaluated = runner.invoke(
-        models_app, ["evaluate", "--bundle", bundle, "--workspace", ws, "--json"]
-    )
+    evaluated = runner.invoke(models_app, ["evaluate", "--workspace", ws, "--json"])
     assert evaluated.exit_code == 0, evaluated.output
     result = json.loads(evaluated.stdout)
     assert {row["as_of"] for row in result["yield"]} == {"2026-03-30", "2026-04-27", "2026-05-25"}
@@ -260,18 +249,27 @@ def test_train_advise_evaluate_on_a_slice_of_the_sample(tmp_path: Path) -> None:
     assert strategies[1].startswith("cooperative average")
 
 
-def test_advise_refuses_a_date_after_the_data_and_a_missing_model(tmp_path: Path) -> None:
+def test_advise_refuses_an_empty_workspace_a_missing_model_and_a_date_after_the_data(
+    bundle_dir: Path, tmp_path: Path
+) -> None:
     runner = CliRunner()
     ws = str(tmp_path / "ws")
-    missing = runner.invoke(models_app, ["advise", "--as-of", "2026-05-25", "--workspace", ws])
+    empty = runner.invoke(models_app, ["advise", "--workspace", ws])
+    assert empty.exit_code == 2 and "run `agri import BUNDLE` first" in empty.stderr
+    imported = runner.invoke(cli_app, ["import", str(bundle_dir), "--workspace", ws])
+    assert imported.exit_code == 0, imported.output
+    missing = runner.invoke(models_app, ["advise", "--as-of", "2025-05-20", "--workspace", ws])
     assert missing.exit_code == 2 and "run `agri train` first" in missing.stderr
     bad = runner.invoke(models_app, ["advise", "--as-of", "25-05-2026", "--workspace", ws])
     assert bad.exit_code == 2 and "write YYYY-MM-DD" in bad.stderr
+    late = runner.invoke(models_app, ["advise", "--as-of", "2030-01-01", "--workspace", ws])
+    assert late.exit_code == 2 and "after the day the imported data run to" in late.stderr
 
 
 def test_train_names_the_fix_when_history_is_too_short(bundle_dir: Path, tmp_path: Path) -> None:
-    result = CliRunner().invoke(
-        models_app, ["train", "--bundle", str(bundle_dir), "--workspace", str(tmp_path / "w")]
-    )
+    ws = str(tmp_path / "w")
+    imported = CliRunner().invoke(cli_app, ["import", str(bundle_dir), "--workspace", ws])
+    assert imported.exit_code == 0, imported.output
+    result = CliRunner().invoke(models_app, ["train", "--workspace", ws])
     assert result.exit_code == 2
     assert "two or more harvested seasons" in result.stderr

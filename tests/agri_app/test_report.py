@@ -16,14 +16,16 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from agri_app.advice import build_advice
-from agri_app.cli_models import _sources, models_app
+from agri_app.advice_service import stored_advice
+from agri_app.cli import app as cli_app
+from agri_app.cli_models import models_app
 from agri_app.cli_report import report_app
 from agri_app.report.build import condition_class, field_actions, parse_week
 from agri_app.report.render import _gain, _num
 from agri_app.settings import Settings
-from models.registry import ModelRegistry
 from pipelines.sources.bundle import read_bundle
+from pipelines.store import storage
+from pipelines.store.reports import scoped_reports
 from tests.agri_app.test_advice import sample_slice
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
@@ -155,10 +157,9 @@ def _pdftotext(path: Path) -> str:
     ).stdout
 
 
-def _weekly(bundle: Path, workspace: Path, *extra: str) -> None:
+def _weekly(workspace: Path, *extra: str, week: str = WEEK) -> None:
     result = CliRunner().invoke(
-        report_app,
-        ["weekly", "--week", WEEK, "--bundle", str(bundle), "--workspace", str(workspace), *extra],
+        report_app, ["weekly", "--week", week, "--workspace", str(workspace), *extra]
     )
     assert result.exit_code == 0, result.output
 
@@ -172,13 +173,15 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     root = tmp_path_factory.mktemp("report")
     bundle = sample_slice(root / "slice", per_farm=3)
     workspace = root / "ws"
+    imported = CliRunner().invoke(cli_app, ["import", str(bundle), "--workspace", str(workspace)])
+    assert imported.exit_code == 0, imported.output
     trained = CliRunner().invoke(
         models_app,
-        ["train", "--bundle", str(bundle), "--workspace", str(workspace)],
+        ["train", "--workspace", str(workspace)],
         env={"AGRI_TRAIN_EVERY_DAYS": "42"},
     )
     assert trained.exit_code == 0, trained.output
-    _weekly(bundle, workspace)
+    _weekly(workspace)
     folder = workspace / "reports" / WEEK
     return Run(
         bundle,
@@ -195,26 +198,30 @@ def _visible(html: str) -> str:
 
 
 def _advice(run: Run) -> pd.DataFrame:
-    settings = Settings.from_env(run.workspace)
-    bundle = read_bundle(run.bundle)
-    model = ModelRegistry(settings.workspace.models_dir).load()
-    return build_advice(
-        _sources(settings, bundle),
-        bundle.stations,
-        bundle.forecast,
-        model,
-        settings,
-        pd.Timestamp("2026-05-25"),
-    )
+    """The stored advice of the report's issue day, which the report must show."""
+    engine = storage.open_workspace(Settings.from_env(run.workspace).workspace)
+    stored = stored_advice(engine, as_of=pd.Timestamp("2026-05-25"))
+    assert stored is not None
+    return stored.table
 
 
 @pytest.mark.slow
-def test_files_per_farm_and_the_cooperative_summary_named_for_the_reports_page(run: Run) -> None:
+def test_files_per_farm_and_the_cooperative_summary_recorded_for_the_reports_page(
+    run: Run,
+) -> None:
     farms = ["farm-hogehof", "farm-lingehoeve", "farm-meent", "farm-rijnoord"]
     names = {p.name for p in run.folder.iterdir()}
     for owner in farms:
         assert {f"{WEEK}_{owner}.{s}" for s in ("html", "pdf", "json")} <= names
     assert {f"{WEEK}_coop-betuwe.html", f"{WEEK}_coop-betuwe.pdf"} <= names
+    engine = storage.open_workspace(Settings.from_env(run.workspace).workspace)
+    from pipelines.store.access import Scope
+
+    rows = scoped_reports(engine, Scope("agro", "agronomist", "coop-betuwe"))
+    assert sorted(rows["owner_id"]) == sorted([*farms, "coop-betuwe"])
+    assert set(rows["week"]) == {WEEK}
+    hogehof = rows[rows["owner_id"] == "farm-hogehof"].iloc[0]
+    assert hogehof["files"]["pdf"] == f"{WEEK}/{WEEK}_farm-hogehof.pdf"
 
 
 @pytest.mark.slow
@@ -292,32 +299,34 @@ def test_two_runs_give_the_same_content_and_last_week_is_compared(run: Run) -> N
     _poppler()
     texts = {name: _pdftotext(path) for name, path in run.pdf.items()}
     pdf_bytes = {name: path.read_bytes() for name, path in run.pdf.items()}
-    _weekly(run.bundle, run.workspace)
+    _weekly(run.workspace)
     assert {name: path.read_bytes() for name, path in run.pdf.items()} == pdf_bytes
     assert _snapshot(run.folder) == run.html
     assert {name: _pdftotext(path) for name, path in run.pdf.items()} == texts
 
+    # Last week's report stores last week's advice run; this week's report compares with it.
+    _weekly(run.workspace, "--farm", "farm-hogehof", week="2026-W20")
+    engine = storage.open_workspace(Settings.from_env(run.workspace).workspace)
+    before = stored_advice(engine, as_of=pd.Timestamp("2026-05-18"))
+    assert before is not None
+    now = _advice(run).set_index("field_id")["yield_p50_t_ha"]
+    last = before.table.set_index("field_id")["yield_p50_t_ha"]
     numbers = json.loads((run.folder / f"{WEEK}_farm-hogehof.json").read_text())
-    field, value = next(
-        (f, v["yield_p50_t_ha"])
-        for f, v in sorted(numbers["fields"].items())
-        if v["yield_p50_t_ha"]
-    )
-    previous = run.workspace / "reports" / "2026-W20"
-    previous.mkdir()
-    numbers["fields"][field]["yield_p50_t_ha"] = value - 0.5
-    (previous / "2026-W20_farm-hogehof.json").write_text(json.dumps(numbers))
-    _weekly(run.bundle, run.workspace, "--farm", "farm-hogehof")
+    field = next(f for f, v in sorted(numbers["fields"].items()) if v["yield_p50_t_ha"])
+    _weekly(run.workspace, "--farm", "farm-hogehof")
     html = (run.folder / f"{WEEK}_farm-hogehof.html").read_text()
     row = html[html.index(f"<tr><td>{field}</td>", html.index('<section id="outlook">')) :]
-    assert "+0.5 t/ha</td></tr>" in row.split("</tr>")[0] + "</tr>"
-    shutil.rmtree(previous)
-    _weekly(run.bundle, run.workspace, "--farm", "farm-hogehof")
+    assert f"{now[field] - last[field]:+.1f} t/ha</td></tr>" in row.split("</tr>")[0] + "</tr>"
 
 
 def test_weekly_refuses_a_week_after_the_data(tmp_path: Path) -> None:
+    bundle = sample_slice(tmp_path / "slice", per_farm=1)
+    imported = CliRunner().invoke(
+        cli_app, ["import", str(bundle), "--workspace", str(tmp_path / "ws")]
+    )
+    assert imported.exit_code == 0, imported.output
     result = CliRunner().invoke(
-        report_app, ["weekly", "--week", "2026-W22", "--workspace", str(tmp_path)]
+        report_app, ["weekly", "--week", "2026-W22", "--workspace", str(tmp_path / "ws")]
     )
     assert result.exit_code == 2
-    assert "after the bundle's reference date 2026-05-25" in result.output
+    assert "after the day the imported data run to (2026-05-25)" in result.output

@@ -38,6 +38,7 @@ seasons = data.field_seasons(scope, field_id)
 current_season = int(seasons["season"].max()) if not seasons.empty else None
 
 # ---- recommendations and forecast
+advice_source.refresh_banner(scope)
 advice = advice_source.field_advice(scope)
 row = None
 if advice.table is not None:

@@ -36,7 +36,10 @@ if fields.empty:
     )
     st.stop()
 
+advice_source.refresh_banner(scope)
 advice = advice_source.field_advice(scope)
+if advice.as_of is not None:
+    st.caption(f"Advice as of {advice.as_of:%a %d %b %Y}, model {advice.model_version}")
 table = fields.copy()
 if advice.table is not None and not advice.table.empty:
     a = advice.table.drop_duplicates("field_id").set_index("field_id")

@@ -5,7 +5,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from agri_app.app import data, session
+from agri_app.app import advice_source, data, session
 from pipelines.sources.sensors.detect import read_log
 from pipelines.sources.sensors.ingest import ingest_file
 from pipelines.sources.sensors.text import decode_log
@@ -98,7 +98,12 @@ else:
             )
         else:
             st.session_state["last_import"] = (sha, report.to_dict())
-            st.cache_data.clear()  # fields' data freshness and sensor charts changed
+            # The fields' data freshness and sensor charts changed; stored advice is refreshed
+            # in the background for the fields whose inputs changed (never on page load).
+            data.fields.clear()
+            data.field_sensors.clear()
+            if report.accepted:
+                advice_source.start_refresh(scope, "upload")
 
 last = st.session_state.get("last_import")
 if last is not None:
