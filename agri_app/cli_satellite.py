@@ -1,29 +1,22 @@
-"""`agri satellite ...`: pull per-field Sentinel-2 statistics into the workspace."""
+"""`agri satellite ...`: pull per-field Sentinel-2 statistics into the workspace.
+
+The satellite code (sentinelhub, requests, pandas, the workspace) is imported inside the
+command, so registering it costs `agri --help` nothing.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from agri_app.cli_options import WorkspaceOption
 from agri_app.settings import Settings
-from pipelines.sources.satellite.connection import SentinelHubAuthError, SentinelHubConnection
-from pipelines.sources.satellite.fetch import (
-    UnknownFieldsError,
-    default_start,
-    fetch_observations,
-    load_fields,
-)
-from pipelines.sources.satellite.settings import (
-    MissingCredentialsError,
-    SentinelHubSettings,
-    missing_credentials_message,
-)
-from pipelines.sources.satellite.sources import LocalSource, SatelliteSource, SentinelHubSource
-from pipelines.store import storage
+
+if TYPE_CHECKING:
+    from pipelines.sources.satellite.sources import SatelliteSource
 
 satellite_app = typer.Typer(
     help="Sentinel-2 field statistics: fetch them from Sentinel Hub into the workspace.",
@@ -93,6 +86,24 @@ def fetch(
 
     Answers are cached in the workspace: a month fetched once is read from disk afterwards.
     """
+    from pipelines.sources.satellite.connection import (
+        SentinelHubAuthError,
+        SentinelHubConnection,
+    )
+    from pipelines.sources.satellite.fetch import (
+        UnknownFieldsError,
+        default_start,
+        fetch_observations,
+        load_fields,
+    )
+    from pipelines.sources.satellite.settings import (
+        MissingCredentialsError,
+        SentinelHubSettings,
+        missing_credentials_message,
+    )
+    from pipelines.sources.satellite.sources import LocalSource, SentinelHubSource
+    from pipelines.store import storage
+
     settings = Settings.from_env(workspace)
     try:
         sh_settings = SentinelHubSettings.from_env()

@@ -1,6 +1,8 @@
 """`agri sensors ...`: ingest sensor logs and download what was rejected.
 
-Registered on the main `agri` command by `app.add_typer(sensors_app, name="sensors")`.
+Registered on the main `agri` command by `app.add_typer(sensors_app, name="sensors")`. The
+ingestion code (pandas, pyarrow, the workspace) is imported inside the commands, so registering
+them costs `agri --help` nothing.
 """
 
 from __future__ import annotations
@@ -9,16 +11,16 @@ import sys
 import time
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
+from agri_app.cli_models import refresh_if_trained
 from agri_app.cli_options import WorkspaceOption
 from agri_app.settings import Settings
-from pipelines.sources.sensors import IngestReport, ingest_file, read_quarantine, read_uploads
-from pipelines.store import storage
-from pipelines.tables import InputError
+
+if TYPE_CHECKING:
+    from pipelines.sources.sensors import IngestReport
 
 sensors_app = typer.Typer(
     help="Sensor logs: ingest vendor exports into the workspace, download rejected rows.",
@@ -130,13 +132,27 @@ def ingest_command(
             help="A devices.csv to use instead of the workspace's registered devices.",
         ),
     ] = None,
+    refresh: Annotated[
+        bool,
+        typer.Option(
+            "--refresh/--no-refresh",
+            help="Refresh the stored advice after accepted readings (needs a trained model).",
+        ),
+    ] = True,
 ) -> None:
     """Ingest one sensor log; prints accepted / duplicate / rejected / flagged counts.
 
     Re-sending the same or an overlapping file adds nothing twice. Rows that cannot be read
     are kept in quarantine with their reasons; a file that cannot be read at all is rejected
-    with the fix (exit code 2).
+    with the fix (exit code 2). When readings were accepted and a model is trained, the stored
+    advice is then refreshed (progress on stderr).
     """
+    import pandas as pd
+
+    from pipelines.sources.sensors import ingest_file
+    from pipelines.store import storage
+    from pipelines.tables import InputError
+
     if not file.is_file():
         raise _fail(f"no file at {file}; pass the path of a sensor log (CSV)")
     if mapping is not None and not mapping.is_file():
@@ -175,6 +191,8 @@ def ingest_command(
     if report.status == "rejected":
         reason = report.problems[0] if report.problems else "the file could not be read"
         raise _fail(f"{file.name} was rejected: {reason}")
+    if refresh and report.accepted:
+        refresh_if_trained(settings, "upload", None)
 
 
 @sensors_app.command("quarantine")
@@ -188,6 +206,9 @@ def quarantine_command(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Download rejected rows with their line, reason and raw text as CSV."""
+    from pipelines.sources.sensors import read_quarantine
+    from pipelines.store import storage
+
     settings = Settings.from_env(workspace)
     engine = storage.open_workspace(settings.workspace)
     try:
@@ -204,6 +225,9 @@ def quarantine_command(
 @sensors_app.command("uploads")
 def uploads_command(workspace: WorkspaceOption = None) -> None:
     """List the upload log: who sent which file when, and what became of it."""
+    from pipelines.sources.sensors import read_uploads
+    from pipelines.store import storage
+
     settings = Settings.from_env(workspace)
     engine = storage.open_workspace(settings.workspace)
     try:

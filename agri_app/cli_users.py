@@ -1,4 +1,8 @@
-"""`agri users`: local accounts of the app (admin, agronomist, member)."""
+"""`agri users`: local accounts of the app (admin, agronomist, member).
+
+The workspace code (SQLAlchemy, the schema) is imported inside the commands, so registering
+them costs `agri --help` nothing.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,6 @@ import typer
 
 from agri_app.cli_options import WorkspaceOption
 from agri_app.settings import Settings
-from pipelines.store import access, storage
 
 users_app = typer.Typer(help="Manage the app's user accounts.", no_args_is_help=True)
 
@@ -34,6 +37,8 @@ def add_command(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Create a user; prints the generated password when none is given."""
+    from pipelines.store import access, storage
+
     engine = storage.open_workspace(Settings.from_env(workspace).workspace)
     if not cooperative:
         typer.secho("error: pass --cooperative COOPERATIVE_ID", err=True, fg=typer.colors.RED)
@@ -52,6 +57,8 @@ def add_command(
 @users_app.command("list")
 def list_command(workspace: WorkspaceOption = None) -> None:
     """List the users with their role, cooperative and farms."""
+    from pipelines.store import access, storage
+
     engine = storage.open_workspace(Settings.from_env(workspace).workspace)
     rows = access.list_users(engine)
     if not rows:

@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipelines.store.storage import Workspace
-
 if TYPE_CHECKING:  # the model modules load LightGBM: only the commands that advise need them
     from models.irrigation import IrrigationSettings
     from models.nitrogen import NitrogenSettings
     from models.yield_model import YieldModelSettings
+    from pipelines.store.storage import Workspace
 
 DEFAULT_WORKSPACE = Path("agri-workspace")
 # The demo bundle that ships with the repository; absent from a wheel install.
@@ -104,4 +103,8 @@ class Settings:
 
     @property
     def workspace(self) -> Workspace:
+        # Imported here: storage loads SQLAlchemy, the schema and pandas, which `agri --help`
+        # and the settings alone do not need.
+        from pipelines.store.storage import Workspace
+
         return Workspace(self.workspace_dir, self.database_url)
