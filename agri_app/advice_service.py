@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
@@ -49,9 +49,16 @@ class RefreshResult:
 
 
 def settings_fingerprint(settings: Settings) -> str:
-    """The settings that change advice (prices, caps, efficiencies), as text to hash."""
-    values = astuple(settings)
-    return repr(values[2:])  # all but workspace_dir and database_url
+    """The settings that change advice (prices, caps, efficiencies), as text to hash. Training
+    settings are not among them: they reach the advice through the model version."""
+    return repr(
+        (
+            settings.n_price_eur_per_kg_n,
+            settings.n_cap_kg_ha,
+            settings.irrigation_efficiency,
+            settings.irrigation_rain_window_days,
+        )
+    )
 
 
 def _model_version(settings: Settings) -> str:
