@@ -46,6 +46,8 @@ if advice.table is not None:
     row = rows.iloc[0] if not rows.empty else None
 
 st.header("Recommendations")
+if advice.as_of is not None:
+    st.caption(f"Advice as of {advice.as_of:%a %d %b %Y}, model {advice.model_version}")
 
 
 def _num(value: object) -> float | None:
