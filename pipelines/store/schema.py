@@ -114,18 +114,27 @@ operations = sa.Table(
     sa.Column("product", sa.Text),
     sa.ForeignKeyConstraint(["field_id", "season"], ["seasons.field_id", "seasons.season"]),
 )
+
+
+def _weather_values() -> list[sa.Column[float]]:
+    """The daily weather values, observed (`weather_daily`) or forecast (`weather_forecasts`)."""
+    return [
+        sa.Column("tmin_degc", sa.Float, nullable=False),
+        sa.Column("tmax_degc", sa.Float, nullable=False),
+        sa.Column("precip_mm", sa.Float, nullable=False),
+        sa.Column("rad_mj_m2", sa.Float),
+        sa.Column("vp_kpa", sa.Float),
+        sa.Column("rh_pct", sa.Float),
+        sa.Column("wind_m_s", sa.Float),
+    ]
+
+
 weather_daily = sa.Table(
     "weather_daily",
     METADATA,
     sa.Column("station_id", sa.ForeignKey("stations.station_id"), primary_key=True),
     sa.Column("date", sa.Date, primary_key=True),
-    sa.Column("tmin_degc", sa.Float, nullable=False),
-    sa.Column("tmax_degc", sa.Float, nullable=False),
-    sa.Column("precip_mm", sa.Float, nullable=False),
-    sa.Column("rad_mj_m2", sa.Float),
-    sa.Column("vp_kpa", sa.Float),
-    sa.Column("rh_pct", sa.Float),
-    sa.Column("wind_m_s", sa.Float),
+    *_weather_values(),
 )
 _INDEX_STATS = [
     f"{index}_{stat}"
@@ -308,13 +317,7 @@ weather_forecasts = sa.Table(
     sa.Column("station_id", sa.ForeignKey("stations.station_id"), primary_key=True),
     sa.Column("issued_date", sa.Date, primary_key=True),
     sa.Column("date", sa.Date, primary_key=True),
-    sa.Column("tmin_degc", sa.Float, nullable=False),
-    sa.Column("tmax_degc", sa.Float, nullable=False),
-    sa.Column("precip_mm", sa.Float, nullable=False),
-    sa.Column("rad_mj_m2", sa.Float),
-    sa.Column("vp_kpa", sa.Float),
-    sa.Column("rh_pct", sa.Float),
-    sa.Column("wind_m_s", sa.Float),
+    *_weather_values(),
 )
 # An advice run: the advice of every field of a cooperative as of one day, computed by one
 # model version from inputs with a known hash. A run is complete: fields whose inputs did not
