@@ -113,13 +113,16 @@ def refresh_advice(
     as_of: date | pd.Timestamp | None = None,
     progress: Progress | None = None,
     force: bool = False,
+    data: WorkspaceData | None = None,
 ) -> RefreshResult:
     """Bring the stored advice of `as_of` (default: the data's reference date) up to date with
     the workspace and the latest model, recomputing only the fields whose inputs changed.
 
+    `data`, when the caller has loaded the cooperative's data already, saves loading it again.
     Raises `models.registry.ModelNotFoundError` when no model is trained."""
     model_version = _model_version(settings)
-    data = load_workspace(engine, cooperative_id)
+    if data is None:
+        data = load_workspace(engine, cooperative_id)
     day = pd.Timestamp(as_of if as_of is not None else data.reference_date).normalize()
     fingerprints = field_fingerprints(data, model_version, day, settings)
     previous = advice_store.latest_run(engine, data.cooperative_id, day.date())

@@ -283,7 +283,7 @@ def demo(
             typer.echo(format_skill_table(trained.model.skill))
             typer.echo(SKILL_NOTE)
             typer.echo(f"model {trained.version} saved ({trained.seconds:.0f} s)")
-    refresh_stored_advice(engine, settings, "demo", data.cooperative_id)
+    refresh_stored_advice(engine, settings, "demo", data.cooperative_id, data)
     if serve_app:
         typer.echo("step 3/3: serve the app")
         _serve(settings, port, "127.0.0.1")

@@ -141,7 +141,11 @@ def current_model_matches(settings: Settings, data: WorkspaceData) -> str | None
 
 
 def refresh_stored_advice(
-    engine: Engine, settings: Settings, trigger: str, cooperative: str | None = None
+    engine: Engine,
+    settings: Settings,
+    trigger: str,
+    cooperative: str | None = None,
+    data: WorkspaceData | None = None,
 ) -> RefreshResult | None:
     """Refresh the stored advice after a change (import, upload, training, forecast); prints
     what it did. None when no model is trained yet (there is no advice to refresh)."""
@@ -155,6 +159,7 @@ def refresh_stored_advice(
             trigger=trigger,
             cooperative_id=cooperative,
             progress=lambda done, total, text: _progress(f"  {text}") if total else None,
+            data=data,
         )
     except ModelNotFoundError:
         _progress("advice: no trained model yet; run `agri train` to get advice")
@@ -278,7 +283,7 @@ def train_command(
     except ValueError as exc:
         raise _fail(str(exc)) from None
     _progress(f"saved model {result.version} in {settings.workspace.models_dir} ")
-    refresh_stored_advice(engine, settings, "train", data.cooperative_id)
+    refresh_stored_advice(engine, settings, "train", data.cooperative_id, data)
     if json_output:
         payload = {
             "version": result.version,
@@ -370,6 +375,7 @@ def advise_command(
         trigger="advise",
         cooperative_id=data.cooperative_id,
         as_of=day,
+        data=data,
         progress=lambda done, total, text: _progress(f"  {text}") if total else None,
     )
     stored = stored_advice(engine, run_id=result.run.run_id)
@@ -484,7 +490,12 @@ def evaluate_models(
 
     _progress(f"advising as of {reference:%Y-%m-%d} for the nitrogen evaluation ...")
     run = refresh_advice(
-        engine, settings, trigger="evaluate", cooperative_id=data.cooperative_id, as_of=reference
+        engine,
+        settings,
+        trigger="evaluate",
+        cooperative_id=data.cooperative_id,
+        as_of=reference,
+        data=data,
     ).run
     stored = stored_advice(engine, run_id=run.run_id)
     assert stored is not None

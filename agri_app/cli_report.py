@@ -100,6 +100,7 @@ def write_reports(
         trigger="report",
         cooperative_id=data.cooperative_id,
         as_of=week.issued,
+        data=data,
     ).run
     stored = stored_advice(engine, run_id=run.run_id)
     assert stored is not None

@@ -19,6 +19,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -43,6 +44,17 @@ from pipelines.store import schema
 from pipelines.store.access import Scope
 from pipelines.store.storage import WorkspaceError
 from pipelines.tables import with_spec_dtypes
+
+# The satellite columns the models, the water balance and the report read (of the 16 stored).
+LOADED_SATELLITE_COLUMNS = (
+    "field_id",
+    "date",
+    "cloud_free_fraction",
+    "pixel_count",
+    "ndvi_mean",
+    "ndre_mean",
+    "ndmi_mean",
+)
 
 
 @dataclass(frozen=True)
@@ -180,6 +192,18 @@ def _group_digests(frame: pd.DataFrame, key: str) -> dict[str, str]:
     }
 
 
+def _read_frame(conn: sa.Connection, query: sa.Select[Any]) -> pd.DataFrame:
+    """`query`'s rows as a frame. On SQLite through the driver directly: SQLAlchemy's per-value
+    result processing (dates parsed one by one) costs more than the read; the caller types the
+    columns (`with_spec_dtypes`)."""
+    if conn.dialect.name == "sqlite":
+        sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        return pd.read_sql_query(sql, driver)
+    return pd.read_sql(query, conn)
+
+
 def cooperative_ids(engine: Engine) -> list[str]:
     with engine.connect() as conn:
         return list(
@@ -250,15 +274,25 @@ def load_workspace(
         ids = list(fields["field_id"])
         station_ids = sorted(set(fields["station_id"]))
 
-        def rows(table: sa.Table, column: str, values: list[str], *order: str) -> pd.DataFrame:
-            query = sa.select(table).where(table.c[column].in_(values))
-            return pd.read_sql(query.order_by(*(table.c[o] for o in order)), conn)
+        def rows(
+            table: sa.Table | Sequence[sa.Column[Any]], column: str, values: list[str], *order: str
+        ) -> pd.DataFrame:
+            columns = table.columns if isinstance(table, sa.Table) else table
+            by_name = {c.name: c for c in columns}
+            query = sa.select(*columns).where(by_name[column].in_(values))
+            return _read_frame(conn, query.order_by(*(by_name[o] for o in order)))
 
         seasons = rows(s.seasons, "field_id", ids, "field_id", "season")
         operations = rows(s.operations, "field_id", ids, "field_id", "date", "operation")
         stations = rows(s.stations, "station_id", station_ids, "station_id")
         weather = rows(s.weather_daily, "station_id", station_ids, "station_id", "date")
-        satellite = rows(s.satellite_observations, "field_id", ids, "field_id", "date")
+        satellite = rows(
+            [s.satellite_observations.c[c] for c in LOADED_SATELLITE_COLUMNS],
+            "field_id",
+            ids,
+            "field_id",
+            "date",
+        )
         devices = rows(s.sensor_devices, "field_id", ids, "device_id", "port", "installed_date")
         forecast = rows(
             s.weather_forecasts, "station_id", station_ids, "station_id", "issued_date", "date"

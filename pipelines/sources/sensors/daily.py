@@ -84,6 +84,13 @@ def read_daily_aggregates(
     if end is not None:
         query = query.where(r.ts < (np.datetime64(end, "D").astype(np.int64) + 2) * 86_400)
     with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            # Epoch seconds as stored (daily_aggregates takes them), rather than one
+            # `UtcTimestamp` conversion per reading (a cooperative has millions of them).
+            raw_ts = sa.type_coerce(r.ts, sa.BigInteger).label("ts")
+            query = query.with_only_columns(
+                *(raw_ts if c.name == "ts" else c for c in query.selected_columns)
+            )
         rows = conn.execute(query).all()
     frame = pd.DataFrame(
         rows,
