@@ -227,7 +227,8 @@ def train_models(settings: Settings, data: WorkspaceData) -> TrainingResult:
         f"training on {len(table)} rows of {table['season'].nunique()} seasons "
         "(leave-one-season-out, then the final models) ..."
     )
-    model = train_yield_model(table, model_settings)
+    farm_of_field = data.fields.set_index("field_id")["farm_id"]
+    model = train_yield_model(table, model_settings, farm_of_field)
     version = ModelRegistry(settings.workspace.models_dir).save(
         model,
         extra={
@@ -239,14 +240,17 @@ def train_models(settings: Settings, data: WorkspaceData) -> TrainingResult:
 
 
 def format_skill_table(skill: pd.DataFrame) -> str:
-    """The held-out skill table as aligned text."""
+    """The held-out skill table as aligned text: with `field_mean_coverage_p10_p90`, the
+    coverage of the field-mean fallback's interval, and with `serves`, what is served."""
     header = (
         f"{'crop':<14}{'forecast':>9}{'seasons':>8}{'rows':>6}"
         f"{'nRMSE model':>13}{'field mean':>11}{'trend':>8}"
         f"{'skill/mean':>12}{'skill/trend':>12}{'R² model':>10}{'P10-P90 cover':>15}"
+        f"{'mean cover':>12}{'serves':>12}"
     )
     lines = [header]
     for row in skill.to_dict(orient="records"):
+        fallback_cover = row.get("field_mean_coverage_p10_p90")
         lines.append(
             f"{row['crop']:<14}{row['forecast_point']:>9}{row['seasons']:>8}"
             f"{row['field_seasons']:>6}"
@@ -254,6 +258,12 @@ def format_skill_table(skill: pd.DataFrame) -> str:
             f"{row['trend_nrmse_pct']:>7.1f}%"
             f"{row['skill_vs_field_mean']:>+12.2f}{row['skill_vs_trend']:>+12.2f}"
             f"{row['model_r2']:>10.2f}{100 * row['coverage_p10_p90']:>14.0f}%"
+            + (
+                f"{100 * fallback_cover:>11.0f}%"
+                if isinstance(fallback_cover, float) and fallback_cover == fallback_cover
+                else f"{'–':>12}"
+            )
+            + f"{row.get('serves') or '–':>12}"
         )
     return "\n".join(lines)
 
@@ -261,7 +271,14 @@ def format_skill_table(skill: pd.DataFrame) -> str:
 SKILL_NOTE = (
     "Held-out (leave-one-season-out) skill; forecast = share of the season's thermal time "
     "(50 % = mid-season). skill = 1 − RMSE_model / RMSE_baseline; cover = share of held-out "
-    "field-seasons inside the 80 % interval."
+    "field-seasons inside the 80 % interval (model; 'mean cover': the field-mean fallback's "
+    "empirical interval), averaged over the held-out seasons. serves: the model where its skill "
+    "against the field mean reaches min_skill_vs_field_mean (0.15 by default), else the "
+    "field's own mean."
+)
+FARM_SKILL_NOTE = (
+    "Leave-farm-out: each farm forecast by models trained on the other farms' fields in the "
+    "same seasons; baselines from each field's own other seasons."
 )
 
 
@@ -290,11 +307,16 @@ def train_command(
             "training_seconds": round(result.seconds, 1),
             "training_rows": result.training_rows,
             "skill": _records(result.model.skill),
+            "skill_leave_farm_out": _records(result.model.skill_leave_farm_out),
         }
         typer.echo(json.dumps(payload, indent=1))
         return
     typer.echo(format_skill_table(result.model.skill))
     typer.echo(SKILL_NOTE)
+    if not result.model.skill_leave_farm_out.empty:
+        typer.echo("")
+        typer.echo(format_skill_table(result.model.skill_leave_farm_out))
+        typer.echo(FARM_SKILL_NOTE)
     typer.echo(
         f"model {result.version}: {result.training_rows} training rows, {result.seconds:.1f} s"
     )

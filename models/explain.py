@@ -4,8 +4,16 @@ LightGBM's own `pred_contrib=True` gives, per prediction, each feature's contrib
 (TreeSHAP, Lundberg et al. 2020, Nat. Mach. Intell. 2:56): they sum with the expected value to
 the prediction. The largest contributions by size are named with the feature's value, e.g.
 "low NDVI peak (0.62): −0.41 t/ha" or "23 days of water stress: −0.30 t/ha". A level ("low",
-"high") compares the value with the median of the crop's training rows, stored with the model, so
-it means "lower than usual for this crop on this cooperative's fields".
+"high") compares the value with the median of the crop's training rows *at the same stage of the
+season* (thermal progress in steps of `median_progress_edges`, stored with the model), so it
+means "lower than usual at this point of the season for this crop on this cooperative's
+fields". Against the whole season's median, a season NDVI sum of 0 just after sowing read as
+"low season NDVI sum (0)" while only saying it is early.
+
+A zero that is the usual value at that stage (nothing observed or accumulated yet: NDVI sum,
+water stress days, N or irrigation so far early in the season) says nothing about the field;
+such drivers are left out, and the next ones by size take their place. Models saved without the
+per-stage medians compare with the all-season ones.
 """
 
 from __future__ import annotations
@@ -17,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from models.yield_model import YieldModel
+from models.yield_model import YieldModel, progress_bucket, thermal_progress
 
 
 @dataclass(frozen=True)
@@ -104,24 +112,65 @@ def contributions(model: YieldModel, features: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def too_early_to_tell(feature: str, value: float, stage_median: float | None) -> bool:
+    """True when `value` is a zero that is the usual value at this stage of the season (the
+    median of the training rows at the same thermal progress is zero too): a feature that has
+    seen nothing yet, not a field that differs. Irrigation equipment is a property of the
+    field, never "too early"."""
+    return (
+        feature != "irrigated_flag"
+        and value == 0.0
+        and stage_median is not None
+        and stage_median == 0.0
+    )
+
+
+def stage_medians(model: YieldModel, features: pd.DataFrame) -> list[Mapping[str, float]]:
+    """Per row, the feature medians of its crop's training rows at the row's stage of the
+    season (`CropModel.feature_medians_by_progress`; the all-season medians for models saved
+    without them, and an empty mapping for unknown crops)."""
+    out: list[Mapping[str, float]] = [{} for _ in range(len(features))]
+    crop_of_row = features["crop"].astype(str).to_numpy()
+    for crop, crop_model in model.crops.items():
+        rows = np.flatnonzero(crop_of_row == crop)
+        if rows.size == 0:
+            continue
+        by_stage = crop_model.feature_medians_by_progress
+        if not by_stage:
+            for i in rows:
+                out[i] = crop_model.feature_medians
+            continue
+        progress = thermal_progress(features.iloc[rows], crop_model.harvest_thermal_time_degc_d)
+        stage = progress_bucket(progress, model.settings.median_progress_edges)
+        for i, k in zip(rows, stage, strict=True):
+            out[i] = by_stage[min(int(k), len(by_stage) - 1)]
+    return out
+
+
 def top_drivers(model: YieldModel, features: pd.DataFrame, top: int = 3) -> pd.Series:
-    """The `top` largest contributions of each row, described (`describe`) and joined by "; "."""
+    """The `top` largest contributions of each row, described (`describe`, against the medians
+    at the row's stage of the season) and joined by "; ". Contributions under 0.005 t/ha and
+    zeros that are usual at the row's stage (`too_early_to_tell`) are left out."""
     contrib = contributions(model, features)
     names = list(model.features)
     values = features[names].to_numpy(np.float64)
     effects = contrib[names].to_numpy(np.float64)
     crops = features["crop"].astype(str).to_numpy()
+    medians_of_row = stage_medians(model, features)
     texts = []
     for i in range(len(features)):
         if crops[i] not in model.crops or not np.isfinite(effects[i]).any():
             texts.append("")
             continue
-        medians = model.crops[crops[i]].feature_medians
-        order = np.argsort(-np.abs(np.nan_to_num(effects[i])), kind="stable")[:top]
-        parts = [
-            describe(names[j], float(values[i, j]), medians.get(names[j]), float(effects[i, j]))
-            for j in order
-            if abs(effects[i, j]) >= 0.005
-        ]
+        medians = medians_of_row[i]
+        order = np.argsort(-np.abs(np.nan_to_num(effects[i])), kind="stable")
+        parts: list[str] = []
+        for j in order:
+            if len(parts) == top or not abs(effects[i, j]) >= 0.005:
+                break
+            value, median = float(values[i, j]), medians.get(names[j])
+            if too_early_to_tell(names[j], value, median):
+                continue
+            parts.append(describe(names[j], value, median, float(effects[i, j])))
         texts.append("; ".join(parts))
     return pd.Series(texts, index=features.index, name="drivers", dtype="object")

@@ -8,6 +8,12 @@ Layout under the registry folder (the workspace's `models/`)::
     yield/<version>/metadata.json          features, settings, calibration, training-data hash,
                                            library versions, metrics, creation date
 
+Per crop the metadata holds what the field-mean fallback needs (`model_skilled_by_bucket`,
+`field_mean_interval_offsets_t_ha`, `cooperative_mean_yield_t_ha`) and the drivers' medians per
+stage (`feature_medians_by_progress`); `metrics` holds the leave-one-season-out and leave-farm-out
+skill tables. Metadata written before these existed still loads: without skill information the
+model is served everywhere (as it was), and drivers compare with the all-season medians.
+
 A version is `<UTC time>-<first 8 hex digits of the training-data hash>`, so versions sort by
 time. A version is written to a temporary folder and renamed into place, so a reader never sees
 half a model. Text models are portable across platforms and LightGBM versions that read the
@@ -138,6 +144,15 @@ class ModelRegistry:
                     "training_seasons": list(crop_model.training_seasons),
                     "n_response_importance_pct": crop_model.n_response_importance_pct,
                     "n_response_supported": crop_model.n_response_supported,
+                    "model_skilled_by_bucket": (
+                        None if crop_model.model_skilled is None else list(crop_model.model_skilled)
+                    ),
+                    "skill_vs_field_mean_by_bucket": list(crop_model.skill_vs_field_mean),
+                    "field_mean_interval_offsets_t_ha": list(crop_model.field_mean_offsets),
+                    "cooperative_mean_yield_t_ha": crop_model.cooperative_mean_yield_t_ha,
+                    "feature_medians_by_progress": [
+                        dict(medians) for medians in crop_model.feature_medians_by_progress
+                    ],
                 }
             metadata = {
                 "format": FORMAT,
@@ -153,6 +168,7 @@ class ModelRegistry:
                 "crops": crops,
                 "metrics": {
                     "skill": model.skill.to_dict(orient="records"),
+                    "skill_leave_farm_out": model.skill_leave_farm_out.to_dict(orient="records"),
                     "feature_importance": feature_importance(model),
                 },
                 **(extra or {}),
@@ -189,11 +205,16 @@ class ModelRegistry:
         folder = self.kind_dir / version
         known = {f.name for f in fields(YieldModelSettings)}
         settings_values = {k: v for k, v in meta["settings"].items() if k in known}
-        for name in ("progress_edges", "forecast_points"):
-            settings_values[name] = tuple(settings_values[name])
+        for name, value in settings_values.items():
+            if isinstance(value, list):  # JSON has no tuples
+                settings_values[name] = tuple(value)
         settings = YieldModelSettings(**settings_values)
         crops = {}
         for crop, info in meta["crops"].items():
+            # Saved before the field-mean fallback: no skill information, so the model is
+            # served everywhere, as it was; drivers compare with the all-season medians.
+            skilled = info.get("model_skilled_by_bucket")
+            fallback = info.get("field_mean_interval_offsets_t_ha") or [None, None]
             crops[crop] = CropModel(
                 crop=crop,
                 yield_booster=lgb.Booster(model_str=(folder / info["files"]["yield"]).read_text()),
@@ -209,6 +230,16 @@ class ModelRegistry:
                 training_seasons=tuple(int(s) for s in info["training_seasons"]),
                 n_response_importance_pct=_number(info["n_response_importance_pct"]),
                 n_response_supported=bool(info["n_response_supported"]),
+                model_skilled=None if skilled is None else tuple(bool(v) for v in skilled),
+                skill_vs_field_mean=tuple(
+                    _number(v) for v in info.get("skill_vs_field_mean_by_bucket", [])
+                ),
+                field_mean_offsets=(_number(fallback[0]), _number(fallback[1])),
+                cooperative_mean_yield_t_ha=_number(info.get("cooperative_mean_yield_t_ha")),
+                feature_medians_by_progress=tuple(
+                    {k: _number(v) for k, v in medians.items()}
+                    for medians in info.get("feature_medians_by_progress", [])
+                ),
             )
         return YieldModel(
             crops=crops,
@@ -218,4 +249,5 @@ class ModelRegistry:
             features=tuple(meta["features"]),
             response_features=tuple(meta["response_features"]),
             skill=pd.DataFrame(meta["metrics"]["skill"]),
+            skill_leave_farm_out=pd.DataFrame(meta["metrics"].get("skill_leave_farm_out", [])),
         )
