@@ -35,9 +35,11 @@ ADVICE_COLUMNS = (
     "status",
     "reasons",
     "drivers",
+    # "model", or "field mean" where the model showed no skill at this stage (docs/models.md).
+    "yield_source",
 )
 DATE_COLUMNS = ("as_of", "irrigation_date", "reaches_raw_date")
-TEXT_COLUMNS = ("field_id", "crop", "status", "reasons", "drivers")
+TEXT_COLUMNS = ("field_id", "crop", "status", "reasons", "drivers", "yield_source")
 
 
 def _json_value(value: object) -> object:

@@ -72,7 +72,8 @@ class FarmReport:
     actions: pd.DataFrame  # field_id, crop, action, kind, reason, gain_t_ha
     weather: pd.DataFrame  # period, first, last, rain_mm, rain_normal_mm, temp_degc, ...
     condition: pd.DataFrame  # field_id, crop, ndvi, ndvi_past, ndvi_change_pct, condition
-    outlook: pd.DataFrame  # field_id, crop, p10, p50, p90, last_season, mean_5, change_week
+    # field_id, crop, p10, p50, p90, last_season, mean_5, change_week, source
+    outlook: pd.DataFrame
     water: pd.DataFrame  # field_id, crop, reaches_raw_date, irrigation_mm, irrigation_date
     quality: pd.DataFrame  # field_id, problem, detail
     quality_note: str
@@ -337,7 +338,9 @@ def yield_outlook(
     advice: pd.DataFrame, seasons: pd.DataFrame, previous_p50: dict[str, float]
 ) -> pd.DataFrame:
     """Per growing field: P10/P50/P90, the last harvested season of the same crop, the mean of
-    its last five, and the change of P50 since last week's report (`previous_p50`)."""
+    its last five, the change of P50 since last week's report (`previous_p50`), and `source`:
+    "model", or "field mean" where the model is no better than the field's average yet
+    (empty for advice stored before the column existed)."""
     harvested = seasons[seasons["yield_t_ha"].notna()].sort_values("season")
     rows = []
     for record in advice.to_dict(orient="records"):
@@ -352,6 +355,7 @@ def yield_outlook(
         ]
         p50 = _num(record.get("yield_p50_t_ha"))
         before = previous_p50.get(field, float("nan"))
+        source = record.get("yield_source")
         rows.append(
             {
                 "field_id": field,
@@ -364,11 +368,22 @@ def yield_outlook(
                 if len(past)
                 else float("nan"),
                 "change_week": p50 - before,
+                "source": source if isinstance(source, str) else "",
             }
         )
     return pd.DataFrame(
         rows,
-        columns=["field_id", "crop", "p10", "p50", "p90", "last_season", "mean_5", "change_week"],
+        columns=[
+            "field_id",
+            "crop",
+            "p10",
+            "p50",
+            "p90",
+            "last_season",
+            "mean_5",
+            "change_week",
+            "source",
+        ],
     )
 
 

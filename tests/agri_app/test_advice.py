@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +126,28 @@ def test_a_poor_outlook_without_an_action_is_watch(changes: dict[str, object]) -
     assert status_of(**changes)[0] == "watch"
 
 
+def test_a_forecast_no_better_than_the_field_mean_says_so() -> None:
+    status, reasons = status_of(
+        yield_source="field mean",
+        yield_p10_t_ha=8.9,
+        yield_p50_t_ha=10.2,
+        yield_p90_t_ha=11.5,
+        drivers="",
+    )
+    assert status == "ok"
+    assert (
+        "yield forecast no better than this field's average yet: serving its mean 10.2 t/ha "
+        "(80 % interval 8.9-11.5) at 15.0 % moisture"
+    ) in reasons
+    assert "against the field's past" not in reasons and "drivers" not in reasons
+    # A field without past yields of the crop is served the cooperative's mean.
+    _, reasons = status_of(yield_source="field mean", past_mean_yield_t_ha=np.nan)
+    assert "serving the cooperative's mean of winter_wheat, 10.0 t/ha" in reasons
+    # The model's own forecast reads as before.
+    _, reasons = status_of(yield_source="model")
+    assert "yield forecast 10.0 t/ha (80 % interval 9.0-11.0)" in reasons
+
+
 def test_no_crop_and_no_model() -> None:
     assert status_of(crop=np.nan)[0] == "no-season"
     status, reasons = status_of(crop="sugar_beet", has_model=False)
@@ -156,13 +179,46 @@ def test_build_advice_gives_one_row_per_field(bundle_dir: Path) -> None:
     assert wheat["n_applied_kg_ha"] == 80.0  # the 2025-03-05 dressing
     assert 0.0 <= wheat["n_rate_now_kg_ha"] <= 250.0 - 80.0
     assert wheat["yield_moisture_pct"] == 15.0
+    assert wheat["yield_source"] in {"model", "field mean"}
+    assert pd.isna(by_field.loc["B1", "yield_source"])
 
     parsed = pd.read_csv(io.StringIO(advice_to_csv(advice)))
     assert list(parsed.columns) == list(ADVICE_COLUMNS)
+    assert list(ADVICE_COLUMNS)[-1] == "yield_source"
     assert parsed["as_of"].eq("2025-05-20").all()
     records = json.loads(advice_to_json(advice))
     assert len(records) == 3 and records[0]["as_of"] == "2025-05-20"
     assert {r["field_id"]: r["yield_p50_t_ha"] for r in records}["B1"] is None
+    assert {r["field_id"]: r["yield_source"] for r in records}["A2"] == wheat["yield_source"]
+
+
+def test_build_advice_serves_the_field_mean_where_the_model_has_no_skill(
+    bundle_dir: Path,
+) -> None:
+    bundle = read_bundle(bundle_dir)
+    trained = train_yield_model(
+        training_rows(crops=("winter_wheat",), seasons=(2019, 2020, 2021)), FAST
+    )
+    wheat = replace(
+        trained.crops["winter_wheat"],
+        model_skilled=(False,) * 4,
+        field_mean_offsets=(-1.0, 1.0),
+        cooperative_mean_yield_t_ha=9.0,
+    )
+    model = replace(trained, crops={"winter_wheat": wheat})
+    advice = build_advice(
+        SeasonSources.from_bundle(bundle),
+        bundle.stations,
+        bundle.forecast,
+        model,
+        Settings(),
+        pd.Timestamp("2025-05-20"),
+    ).set_index("field_id")
+    row = advice.loc["A2"]
+    assert row["yield_source"] == "field mean"
+    assert row["yield_p90_t_ha"] - row["yield_p50_t_ha"] == pytest.approx(1.0)
+    assert "no better than this field's average yet: serving" in row["reasons"]
+    assert row["drivers"] == ""  # the model's drivers would explain a number not served
 
 
 def sample_slice(root: Path, per_farm: int = 3) -> Path:
@@ -202,9 +258,15 @@ def test_train_advise_evaluate_on_a_slice_of_the_sample(tmp_path: Path) -> None:
     assert {row["crop"] for row in skill} == {"winter_wheat", "grain_maize"}
     assert {row["forecast_point"] for row in skill} == {"25 %", "50 %", "75 %", "harvest"}
     assert all(0.0 <= row["coverage_p10_p90"] <= 1.0 for row in skill)
+    assert {row["serves"] for row in skill} <= {"model", "field mean"}
     table = format_skill_table(pd.DataFrame(skill))
     assert table.splitlines()[0].split()[:3] == ["crop", "forecast", "seasons"]
+    assert table.splitlines()[0].split()[-1] == "serves"
     assert len(table.splitlines()) == 1 + len(skill)
+    farm_out = json.loads(trained.stdout)["skill_leave_farm_out"]  # 4 farms in the slice
+    assert {(r["crop"], r["forecast_point"]) for r in farm_out} == {
+        (r["crop"], r["forecast_point"]) for r in skill
+    }
 
     out = tmp_path / "advice.csv"
     advised = runner.invoke(
@@ -224,6 +286,7 @@ def test_train_advise_evaluate_on_a_slice_of_the_sample(tmp_path: Path) -> None:
     assert len(advice) == 12 and advice["field_id"].is_unique
     assert set(REQUIRED) <= set(advice.columns)
     assert advice["status"].isin(["act", "watch", "ok"]).all()
+    assert advice["yield_source"].isin(["model", "field mean"]).all()
     assert (advice["n_rate_now_kg_ha"] >= 0).all()
     assert (advice["n_total_recommended_kg_ha"] <= 250.0 + 1e-9).all()
     as_json = runner.invoke(

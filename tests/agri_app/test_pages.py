@@ -208,3 +208,34 @@ def test_a_model_without_stored_advice_names_the_fix_and_computes_nothing(
     at.run()
     assert not at.exception, at.exception
     assert any("agri advise" in i.value for i in at.info)
+
+
+def test_a_field_mean_forecast_says_so_on_the_overview_and_the_field_page(
+    signed_in: Callable[..., AppTest], app_workspace: storage.Workspace
+) -> None:
+    from dataclasses import replace
+
+    from agri_app.advice_service import refresh_advice
+    from agri_app.settings import Settings
+    from models.registry import ModelRegistry
+    from models.yield_model import train_yield_model
+    from tests.models.factories import FAST, training_rows
+
+    # A wheat model that never beat the field mean: A2 (wheat) is served its field's mean.
+    trained = train_yield_model(training_rows(seasons=(2019, 2020, 2021)), FAST)
+    wheat = replace(trained.crops["winter_wheat"], model_skilled=(False,) * 4)
+    ModelRegistry(app_workspace.models_dir).save(replace(trained, crops={"winter_wheat": wheat}))
+    engine = storage.open_workspace(app_workspace)
+    refresh_advice(engine, Settings(workspace_dir=app_workspace.root), trigger="test")
+    engine.dispose()
+
+    at = signed_in("admin")
+    table = at.dataframe[0].value.set_index("Field")
+    assert table.loc["A2", "Yield from"] == "field mean"
+    assert any("Yield from: the model, or the field's own mean" in c.value for c in at.caption)
+    at.selectbox(key="open_field").set_value("A2")
+    at.button(key="open_field_button").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert any("No better than this field's average yet" in c.value for c in at.caption)
+    assert any("no better than this field's average yet: serving" in m.value for m in at.markdown)

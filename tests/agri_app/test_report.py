@@ -20,7 +20,7 @@ from agri_app.advice_service import stored_advice
 from agri_app.cli import app as cli_app
 from agri_app.cli_models import models_app
 from agri_app.cli_report import report_app
-from agri_app.report.build import condition_class, field_actions, parse_week
+from agri_app.report.build import condition_class, field_actions, parse_week, yield_outlook
 from agri_app.report.render import _gain, _num
 from agri_app.settings import Settings
 from pipelines.sources.bundle import read_bundle
@@ -88,6 +88,24 @@ def test_numbers_never_print_nan(
 )
 def test_a_gain_that_rounds_to_zero_is_not_printed_as_zero(gain: float, expected: str) -> None:
     assert _gain(gain) == expected
+
+
+def test_the_outlook_carries_where_each_forecast_comes_from() -> None:
+    advice = pd.DataFrame(
+        {
+            "field_id": ["A1", "A2", "B1"],
+            "season": [2026, 2026, 2026],
+            "crop": ["winter_wheat", "grain_maize", "winter_wheat"],
+            "yield_p10_t_ha": [9.0, 7.0, 8.0],
+            "yield_p50_t_ha": [10.0, 8.5, 9.0],
+            "yield_p90_t_ha": [11.0, 10.0, 10.0],
+            # B1: advice stored before the column existed
+            "yield_source": ["model", "field mean", None],
+        }
+    )
+    seasons = pd.DataFrame(columns=["field_id", "season", "crop", "yield_t_ha"])
+    outlook = yield_outlook(advice, seasons, {})
+    assert outlook["source"].tolist() == ["model", "field mean", ""]
 
 
 def test_field_actions_one_line_per_action() -> None:
@@ -254,6 +272,12 @@ def test_html_has_the_sections_in_order_and_the_advice_numbers(run: Run) -> None
             if np.isfinite(row.yield_p50_t_ha):
                 assert f"{row.yield_p50_t_ha:.1f} t/ha" in outlook
                 assert f"{row.yield_p10_t_ha:.1f}–{row.yield_p90_t_ha:.1f} t/ha" in outlook
+        # Forecasts no better than the field's average yet are marked, with the footnote.
+        field_means = int((group["yield_source"] == "field mean").sum())
+        assert outlook.count("(field mean)<sup>†</sup>") == field_means
+        assert ("† Field mean: no better than this field's average yet" in outlook) == (
+            field_means > 0
+        )
         assert html.count('src="data:image/png;base64,') == 0  # stripped above
         assert "data:image/png;base64," in run.html[f"{WEEK}_{farm}.html"].decode()
 

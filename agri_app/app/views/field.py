@@ -75,6 +75,12 @@ else:
         else:
             st.metric("P50", f"{p50:.1f} t/ha", help="At the crop's standard moisture.")
             st.caption(f"80 % interval {p10 or float('nan'):.1f}–{p90 or float('nan'):.1f} t/ha")
+            if row.get("yield_source") == "field mean":
+                st.caption(
+                    "No better than this field's average yet: at this stage of the season the "
+                    "model did not beat the field's own mean on held-out seasons, so this is "
+                    "the field's mean yield, with the spread of that mean's past misses."
+                )
     with cards[1].container(border=True):
         st.markdown("**Nitrogen**")
         rate = _num(row.get("n_rate_now_kg_ha"))

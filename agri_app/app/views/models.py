@@ -46,6 +46,7 @@ def _frame(value: Any) -> pd.DataFrame | None:
 metrics = meta.get("metrics", {})
 sections = {
     "Skill against baselines (leave-one-season-out)": ("skill", "loso", "evaluation"),
+    "Skill against baselines (leave-farm-out)": ("skill_leave_farm_out",),
     "Interval coverage": ("coverage", "interval_coverage"),
     "Feature importance": ("feature_importance", "importance"),
 }
@@ -69,7 +70,12 @@ if not shown:
         st.info("This model's metadata holds no metrics; retrain with `agri train`.")
 st.caption(
     "RMSE and yields in t/ha at the crop's standard moisture; skill = 1 − RMSE_model / "
-    "RMSE_baseline; coverage in % of held-out seasons inside the interval."
+    "RMSE_baseline; coverage: share of held-out field-seasons inside the 80 % interval, "
+    "averaged over the seasons (field_mean_coverage: of the field-mean fallback's interval). "
+    "serves: where the model's leave-one-season-out skill against the field mean is below "
+    "min_skill_vs_field_mean, the advice serves the field's own mean ('no better than this "
+    "field's average yet'). Leave-farm-out: each farm forecast by models trained on the other "
+    "farms' fields in the same seasons."
 )
 with st.expander("Full metadata.json"):
     st.json(meta)

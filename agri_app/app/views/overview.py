@@ -49,6 +49,7 @@ if advice.table is not None and not advice.table.empty:
                 "yield_p10_t_ha": advice_source.column(a, "yield_p10_t_ha"),
                 "yield_p50_t_ha": advice_source.column(a, "yield_p50_t_ha"),
                 "yield_p90_t_ha": advice_source.column(a, "yield_p90_t_ha"),
+                "yield_source": advice_source.column(a, "yield_source"),
                 "n_to_apply_kg_ha": advice_source.column(a, "n_rate_now_kg_ha"),
                 "irrigation_due_mm": advice_source.column(a, "irrigation_mm"),
                 "irrigation_date": advice_source.column(a, "irrigation_date"),
@@ -61,6 +62,7 @@ if advice.table is not None and not advice.table.empty:
 else:
     for name in ("yield_p10_t_ha", "yield_p50_t_ha", "yield_p90_t_ha"):
         table[name] = float("nan")
+    table["yield_source"] = None
     table["n_to_apply_kg_ha"] = float("nan")
     table["irrigation_due_mm"] = float("nan")
     table["irrigation_date"] = None
@@ -146,6 +148,8 @@ shown = pd.DataFrame(
         "Yield P10 (t/ha)": table["yield_p10_t_ha"],
         "Yield P50 (t/ha)": table["yield_p50_t_ha"],
         "Yield P90 (t/ha)": table["yield_p90_t_ha"],
+        # "field mean" where the model is no better than the field's average yet.
+        "Yield from": table["yield_source"],
         "N to apply (kg N/ha)": table["n_to_apply_kg_ha"],
         "Irrigation due (mm)": table["irrigation_due_mm"],
         "Irrigate by": pd.to_datetime(table["irrigation_date"]),
@@ -158,6 +162,7 @@ forecast_columns = [
     "Yield P10 (t/ha)",
     "Yield P50 (t/ha)",
     "Yield P90 (t/ha)",
+    "Yield from",
     "N to apply (kg N/ha)",
     "Irrigation due (mm)",
     "Irrigate by",
@@ -186,7 +191,11 @@ if not advice.available:
         "Yield forecast (P10–P90, t/ha), N to apply (kg N/ha) and irrigation due (mm) appear "
         "here once a model is trained: run `agri train`."
     )
-st.caption("Click a column header to sort. Empty cells: no forecast or no data yet.")
+st.caption(
+    "Yield from: the model, or the field's own mean where the model is no better than the "
+    "field's average yet at this stage of the season. Click a column header to sort. Empty "
+    "cells: no forecast or no data yet."
+)
 
 names = table["field_id"] + " · " + table["field_name"]
 labels = dict(zip(table["field_id"], names, strict=True))
