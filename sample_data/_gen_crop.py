@@ -8,6 +8,10 @@
 Irrigation events are recovered from the daily output variable ``RIRR`` (effective irrigation in
 cm on the day the agromanager fires the event): gross mm = RIRR / efficiency × 10.
 
+A field may grow its own cultivar: ``task["cultivars"]`` maps a crop to parameter overrides
+(``ParameterProvider.set_override``) computed by ``cultivar_parameters`` from the variety's
+vendored values and per-field factors. The sample profile has none.
+
 One task = one field: its seasons are simulated in order because a wheat sowing must follow the
 previous harvest. No random numbers are drawn here; all draws are made by the caller from
 seeded generators, so the pool's scheduling cannot change the output.
@@ -27,6 +31,12 @@ WHEAT_MODEL = "Wofost81_NWLP_CWB_CNB"
 MAIZE_MODEL = "Wofost72_WLP_CWB"
 N_RECOVERY = 0.7
 N_SHARES = (0.4, 0.4, 0.2)
+# Cultivar parameters a profile may scale per field. The productivity parameter differs by
+# model: WOFOST 8.1 wheat has a scalar AMAX_REF, WOFOST 7.2 maize a table AMAXTB (DVS, AMAX).
+CULTIVAR_PARAMETERS = {
+    "winter_wheat": ("TSUM1", "TSUM2", "SPAN", "AMAX_REF"),
+    "grain_maize": ("TSUM1", "TSUM2", "SPAN", "AMAXTB"),
+}
 
 
 def init_models(crop_dir_81: str | None, crop_dir_72: str | None, providers: dict) -> None:
@@ -43,7 +53,30 @@ def init_models(crop_dir_81: str | None, crop_dir_72: str | None, providers: dic
     STATE["providers"] = providers
 
 
-def _run(crop: str, soil: dict, site: dict, agro: list) -> tuple[list, dict]:
+def cultivar_parameters(crop: str, variety: str, factors: dict[str, float]) -> dict:
+    """Parameter overrides for a cultivar: the variety's vendored values times `factors`.
+
+    `factors` is keyed by ``CULTIVAR_PARAMETERS[crop]``; a table (AMAXTB) has its values scaled,
+    not its DVS points. Call after ``init_models``.
+    """
+    provider = STATE["crop81"] if crop == "winter_wheat" else STATE["crop72"]
+    provider.set_active_crop("wheat" if crop == "winter_wheat" else "maize", variety)
+    out = {}
+    for name in CULTIVAR_PARAMETERS[crop]:
+        base = provider[name]
+        if isinstance(base, list):
+            out[name] = [
+                float(v) if i % 2 == 0 else round(float(v) * factors[name], 3)
+                for i, v in enumerate(base)
+            ]
+        else:
+            out[name] = round(float(base) * factors[name], 3)
+    return out
+
+
+def _run(
+    crop: str, soil: dict, site: dict, agro: list, overrides: dict | None = None
+) -> tuple[list, dict]:
     from pcse.base import ParameterProvider
     from pcse.input import WOFOST72SiteDataProvider, WOFOST81SiteDataProvider_Classic
     from pcse.models import Wofost72_WLP_CWB, Wofost81_NWLP_CWB_CNB
@@ -58,10 +91,14 @@ def _run(crop: str, soil: dict, site: dict, agro: list) -> tuple[list, dict]:
             NSOILBASE_FR=site["NSOILBASE_FR"],
         )
         pp = ParameterProvider(cropdata=STATE["crop81"], soildata=soil, sitedata=sitedata)
+        for name, value in (overrides or {}).items():
+            pp.set_override(name, value, check=False)  # crop parameters load at sowing
         m = Wofost81_NWLP_CWB_CNB(pp, wdp, agro)
     else:
         sitedata = WOFOST72SiteDataProvider(WAV=site["WAV"])
         pp = ParameterProvider(cropdata=STATE["crop72"], soildata=soil, sitedata=sitedata)
+        for name, value in (overrides or {}).items():
+            pp.set_override(name, value, check=False)
         m = Wofost72_WLP_CWB(pp, wdp, agro, output_vars=["RIRR", "RFTRA"])
     m.run_till_terminate()
     return m.get_output(), m.get_summary_output()[0]
@@ -83,7 +120,7 @@ def _agro(s: dict, n_total: float | None, irrigate: dict | None) -> list:
         if n_total and n_total > 0:
             table = [
                 {d: {"N_amount": float(n_total) * sh, "N_recovery": N_RECOVERY}}
-                for d, sh in zip(s["n_dates"], N_SHARES, strict=True)
+                for d, sh in zip(s["n_dates"], s.get("n_shares", N_SHARES), strict=True)
             ]
             events = [
                 {
@@ -200,11 +237,13 @@ def simulate_field(task: dict) -> dict:
         site = dict(task["site"])
         site["WAV"] = round((soil["SMFCF"] - soil["SMW"]) * soil["RDMSOL"] * s["wav_frac"], 3)
         irr = task["irrigation"] if (s["crop"] == "grain_maize" and task["irrigated"]) else None
-        out, summ = _run(s["crop"], soil, site, _agro(s, s.get("n_total"), irr))
+        cultivar = task.get("cultivars", {}).get(s["crop"])
+        out, summ = _run(s["crop"], soil, site, _agro(s, s.get("n_total"), irr), cultivar)
         r = _season_result(out, summ, s, irr)
         r.update({k: s[k] for k in ("season", "crop", "variety", "sow")})
         r["n_total"] = s.get("n_total")
         r["n_dates"] = s.get("n_dates")
+        r["n_shares"] = s.get("n_shares", N_SHARES)
         r["n_maize"] = s.get("n_maize")
         r["harvest"] = r["crop_end"] + dt.timedelta(days=s["harvest_lag_days"])
         prev_harvest = r["harvest"]
@@ -212,12 +251,12 @@ def simulate_field(task: dict) -> dict:
             if s["crop"] == "winter_wheat":
                 sweep = []
                 for rate in task["sweep_rates"]:
-                    _, sm_ = _run(s["crop"], soil, site, _agro(s, rate, None))
+                    _, sm_ = _run(s["crop"], soil, site, _agro(s, rate, None), cultivar)
                     sweep.append((rate, float(sm_["TWSO"] or 0.0)))
                 r["sweep"] = sweep
             else:
                 alt_irr = None if irr is not None else task["irrigation"]
-                out2, summ2 = _run(s["crop"], soil, site, _agro(s, None, alt_irr))
+                out2, summ2 = _run(s["crop"], soil, site, _agro(s, None, alt_irr), cultivar)
                 r2 = _season_result(out2, summ2, s, alt_irr)
                 if irr is not None:
                     r["irrigated_run"] = {"twso": r["twso"], "irrigation": r["irrigation"]}

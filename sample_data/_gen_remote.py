@@ -51,10 +51,14 @@ def acquisition_dates(start: dt.date, end: dt.date, anchor: dt.date) -> list[dt.
     return out
 
 
-def cloud_states(dates, farms, fields_by_farm, rng_for) -> dict:
+def cloud_states(
+    dates, farms, fields_by_farm, rng_for, p_full_mean=0.44, p_full_amplitude=0.17
+) -> dict:
     """Regional cloudiness per date, shared (correlated) by farms and fields.
 
-    Returns {(field_id, date): cloud_free_fraction or None (fully cloudy)}.
+    The chance that a scene is fully cloudy is ``p_full_mean + p_full_amplitude * cos(...)``,
+    highest in mid-January. Returns {(field_id, date): cloud_free_fraction or None (fully
+    cloudy)}.
     """
     from scipy.stats import norm
 
@@ -63,7 +67,7 @@ def cloud_states(dates, farms, fields_by_farm, rng_for) -> dict:
         r = rng_for("cloud-date", di)
         z_reg = r.normal()
         doy = d.timetuple().tm_yday
-        p_full = 0.44 + 0.17 * np.cos(2 * np.pi * (doy - 15) / 365.25)
+        p_full = p_full_mean + p_full_amplitude * np.cos(2 * np.pi * (doy - 15) / 365.25)
         p_part = 0.16
         for fi, farm in enumerate(farms):
             rf = rng_for("cloud-farm", di, fi)

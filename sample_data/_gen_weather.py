@@ -1,11 +1,14 @@
 """Weather for the sample-data generator: real Wageningen (NL1) years, re-dated and perturbed.
 
-The CABO files ``NL1.977`` … ``NL1.986`` ship inside the pcse wheel (``pcse/tests/test_data``).
-They are re-dated by +40 years (1977 → 2017 … 1986 → 2026; the leap years 1980/1984 line up
-with 2020/2024) and perturbed per station with seeded offsets and small daily noise. The values
-are rounded to the precision written to ``weather.csv`` *before* they drive WOFOST, so the crop
-model sees exactly the weather in the bundle (except inside the deliberate radiation gap, where
-the bundle has empty cells and the model keeps the station's values).
+The CABO files ``NL1.976`` … ``NL1.999`` ship inside the pcse wheel (``pcse/tests/test_data``).
+A profile maps each calendar year it needs to one real year, leap years to leap years. The
+sample re-dates 1977-1986 by +40 years (1977 → 2017 … 1986 → 2026; the leap years 1980/1984 line
+up with 2020/2024); the shifted profile draws on 1989-1999 (see ``generate.PROFILES``). Each
+station then gets a seeded delta-change (temperature offset, rain, radiation and wind factors)
+and small daily noise. The values are rounded to the precision written to ``weather.csv``
+*before* they drive WOFOST, so the crop model sees exactly the weather in the bundle (except
+inside a deliberate radiation gap, where the bundle has empty cells and the model keeps the
+station's values).
 """
 
 from __future__ import annotations
@@ -17,6 +20,23 @@ import numpy as np
 
 YEAR_SHIFT = 40
 REAL_YEARS = list(range(1977, 1987))
+# The sample's calendar: target year -> real NL1 year.
+SAMPLE_YEARS = {y + YEAR_SHIFT: y for y in REAL_YEARS}
+# NL1.990 lacks 4 days and NL1.991 lacks Sep-Dec: the CABO reader would raise on them.
+GAP_YEARS = (1990, 1991)
+
+
+def _is_leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+# Delta-change ranges of the sample stations: (low, high) of a uniform draw.
+SAMPLE_PERTURBATION = {
+    "temperature_offset_degc": (-0.4, 0.6),
+    "rain_factor": (0.85, 1.15),
+    "radiation_factor": (0.96, 1.04),
+    "wind_factor": (0.85, 1.15),
+}
 ANGSTA, ANGSTB = 0.18, 0.55  # NL1 header gives -0.18 -0.55 (negative = irradiation column)
 
 
@@ -47,13 +67,25 @@ def sat_vp_kpa(t_degc: np.ndarray) -> np.ndarray:
     return 0.6108 * np.exp(17.27 * t_degc / (t_degc + 237.3))
 
 
-def base_weather(start: dt.date, end: dt.date) -> dict[str, np.ndarray]:
-    """Real NL1 weather re-dated by +40 years, as arrays over [start, end]."""
+def base_weather(
+    start: dt.date, end: dt.date, year_map: dict[int, int] | None = None
+) -> dict[str, np.ndarray]:
+    """Real NL1 weather re-dated by `year_map` (target year -> real year), over [start, end].
+
+    The default is the sample's +40 years. Each real year must be complete (not 1990 or 1991)
+    and a leap year exactly when its target year is, so that every date maps to one real day.
+    """
+    year_map = SAMPLE_YEARS if year_map is None else year_map
+    for target, real in year_map.items():
+        if real in GAP_YEARS:
+            raise ValueError(f"NL1 {real} has missing days; map {target} to a complete year")
+        if _is_leap(target) != _is_leap(real):
+            raise ValueError(f"{target} -> {real}: map leap years to leap years")
     raw: dict[dt.date, tuple[float, ...]] = {}
-    for y in REAL_YEARS:
+    for y in sorted(set(year_map.values())):
         raw.update(read_nl1(y))
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
-    vals = np.array([raw[dt.date(d.year - YEAR_SHIFT, d.month, d.day)] for d in days])
+    vals = np.array([raw[dt.date(year_map[d.year], d.month, d.day)] for d in days])
     return {
         "date": np.array(days, dtype=object),
         "irrad_kj": vals[:, 0],
@@ -65,14 +97,27 @@ def base_weather(start: dt.date, end: dt.date) -> dict[str, np.ndarray]:
     }
 
 
-def perturb(base: dict[str, np.ndarray], rng: np.random.Generator) -> tuple[dict, dict]:
-    """Station-specific perturbation. Returns (rounded daily arrays, perturbation parameters)."""
+def perturb(
+    base: dict[str, np.ndarray],
+    rng: np.random.Generator,
+    ranges: dict[str, tuple[float, float]] | None = None,
+) -> tuple[dict, dict]:
+    """Station-specific delta-change plus daily noise.
+
+    `ranges` gives the (low, high) of the uniform draws of ``temperature_offset_degc``,
+    ``rain_factor``, ``radiation_factor`` and ``wind_factor`` (default: the sample's). With
+    ``"vapour_pressure": "constant_rh"`` in `ranges` the vapour pressure follows the temperature
+    offset (relative humidity at Tmin is kept, as delta-change methods usually do); otherwise it
+    stays the real one, which is fine for the sample's small offsets but would make the air
+    much drier for offsets of several degrees. Returns (rounded daily arrays, parameters).
+    """
+    ranges = SAMPLE_PERTURBATION if ranges is None else ranges
     n = len(base["date"])
     p = {
-        "temperature_offset_degc": round(float(rng.uniform(-0.4, 0.6)), 3),
-        "rain_factor": round(float(rng.uniform(0.85, 1.15)), 3),
-        "radiation_factor": round(float(rng.uniform(0.96, 1.04)), 3),
-        "wind_factor": round(float(rng.uniform(0.85, 1.15)), 3),
+        "temperature_offset_degc": round(float(rng.uniform(*ranges["temperature_offset_degc"])), 3),
+        "rain_factor": round(float(rng.uniform(*ranges["rain_factor"])), 3),
+        "radiation_factor": round(float(rng.uniform(*ranges["radiation_factor"])), 3),
+        "wind_factor": round(float(rng.uniform(*ranges["wind_factor"])), 3),
         "daily_temperature_noise_sd_degc": 0.3,
         "daily_rain_lognormal_sd": 0.25,
         "daily_radiation_noise_sd_rel": 0.03,
@@ -93,6 +138,10 @@ def perturb(base: dict[str, np.ndarray], rng: np.random.Generator) -> tuple[dict
     rad = base["irrad_kj"] / 1000.0 * p["radiation_factor"] * (1 + rng.normal(0, 0.03, n))
     rad = np.round(np.clip(rad, 0.1, 40.0), 2)
     vp = base["vap"] * np.exp(rng.normal(0, 0.03, n))
+    if ranges.get("vapour_pressure") == "constant_rh":
+        offset = p["temperature_offset_degc"]
+        vp = vp * sat_vp_kpa(base["tmin"] + offset) / sat_vp_kpa(base["tmin"])
+        p["vapour_pressure"] = "relative humidity at Tmin kept"
     vp = np.minimum(vp, np.floor(sat_vp_kpa(tmin) * 1000) / 1000)
     vp = np.round(np.maximum(vp, 0.05), 3)
     wind = np.round(

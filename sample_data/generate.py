@@ -1,7 +1,17 @@
-"""Generate the sample farm data bundle (``sample_data/demo``) and truth (``sample_data/truth``).
+"""Generate a farm data bundle and its truth: the sample (``demo``/``truth``) or the shifted set.
 
-What it makes
--------------
+Profiles
+--------
+``--profile sample`` (default) writes ``<out>/demo`` and ``<out>/truth``; ``--profile shifted``
+writes ``<out>/shifted`` and ``<out>/shifted_truth``: a second cooperative (``coop-shifted``, ids
+``sx-…``) that differs from the sample the way real cooperatives differ: a warmer, drier climate
+(other NL1 years with a larger delta-change) on the Hungarian Great Plain, cultivars whose
+WOFOST parameters differ per field, stated soil water limits that are off by a little, N habits
+from about 90 to 240 kg/ha with different splits, and no sensor logs. A ``Profile`` holds
+everything that differs; the simulation code is shared. See ``sample_data/README.md``.
+
+What the sample makes
+---------------------
 One cooperative (``coop-betuwe``) with 4 farms and about 24 fields each in the Betuwe / Gelderse
 Vallei around Wageningen, seasons 2018-2025 (harvested, with observed yields) and 2026 in progress
 (reference date 2026-05-25), in the folder format of ``docs/bundle-format.md``: ``bundle.json``,
@@ -35,12 +45,12 @@ time goes into any file. Same seed => byte-identical output.
 
 Usage
 -----
-    python sample_data/generate.py [--out sample_data] [--seed 20261126] [--jobs 2] [--smoke]
-                                   [--crop-params DIR]
+    python sample_data/generate.py [--profile sample|shifted] [--out sample_data]
+                                   [--seed 20261126] [--jobs 2] [--smoke] [--crop-params DIR]
 
 ``--smoke`` makes a tiny set (1 farm, 4 fields, seasons 2025-2026, N sweep of 3 rates) in seconds.
-Writes ``<out>/demo`` and ``<out>/truth`` (both replaced). Set HOME to a scratch directory if you do
-not want pcse to create ``~/.pcse``.
+Writes the profile's bundle and truth folders in ``<out>`` (both replaced). Set HOME to a scratch
+directory if you do not want pcse to create ``~/.pcse``.
 """
 
 from __future__ import annotations
@@ -57,6 +67,7 @@ import shutil
 import sys
 import tempfile
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -236,6 +247,251 @@ SOIL_CLASSES = {
     ),
 }
 
+# N split of the sample farms: shares and nominal dates (month, day), each date +-7 days.
+DEFAULT_N_DATES = ((3, 1), (4, 15), (6, 1))
+
+# The shifted cooperative: four farms around Szentes / Hodmezovasarhely on the Hungarian Great
+# Plain (about 46.6 N, 20.3 E, 80-85 m), a warmer and drier place than Wageningen.
+SHIFTED_FARMS = [
+    dict(
+        farm_id="sx-farm-tisza",
+        farm_name="Tisza-menti Gazdaság Kft.",
+        email="tisza@example.org",
+        field_stem="sx-tisza",
+        texture="clay",
+        lat=46.655,
+        lon=20.205,
+        elev=80.0,
+        station_id="sx-wx-szentes",
+        n_practice=200,
+        p_wheat_first=0.5,
+        p_ww=0.2,
+        p_mw=0.7,
+        p_irrigated=0.5,
+        trigger_frac=0.50,
+        irr_mm=30,
+        wheat_varieties=("Winter_wheat_104", "Winter_wheat_105"),
+        maize_varieties=("Grain_maize_203", "Grain_maize_204"),
+        maize_n=(140, 200),
+        angle=8.0,
+    ),
+    dict(
+        farm_id="sx-farm-homokhat",
+        farm_name="Homokhát Agrár Bt.",
+        email="homokhat@example.org",
+        field_stem="sx-homokhat",
+        texture="sand",
+        lat=46.545,
+        lon=20.045,
+        elev=88.0,
+        station_id="sx-wx-mindszent",
+        # extensive, low-input farm: two equal dressings, the first early
+        n_practice=90,
+        n_shares=(0.5, 0.5),
+        n_dates=((3, 5), (4, 10)),
+        p_wheat_first=0.4,
+        p_ww=0.1,
+        p_mw=0.6,
+        p_irrigated=0.75,
+        trigger_frac=0.55,
+        irr_mm=25,
+        wheat_varieties=("Winter_wheat_105", "Winter_wheat_104"),
+        maize_varieties=("Grain_maize_203", "Grain_maize_204"),
+        maize_n=(80, 120),
+        angle=-22.0,
+    ),
+    dict(
+        farm_id="sx-farm-korosmente",
+        farm_name="Körös-menti Mezőgazdasági Zrt.",
+        email="korosmente@example.org",
+        field_stem="sx-korosmente",
+        texture="loam",
+        lat=46.745,
+        lon=20.395,
+        elev=82.0,
+        station_id="sx-wx-szarvas",
+        # high-input farm: three dressings weighted towards stem extension
+        n_practice=240,
+        n_shares=(0.3, 0.4, 0.3),
+        n_dates=((2, 25), (4, 5), (5, 15)),
+        p_wheat_first=0.6,
+        p_ww=0.3,
+        p_mw=0.75,
+        p_irrigated=0.4,
+        trigger_frac=0.45,
+        irr_mm=35,
+        wheat_varieties=("Winter_wheat_104", "Winter_wheat_105"),
+        maize_varieties=("Grain_maize_204", "Grain_maize_203"),
+        maize_n=(180, 240),
+        angle=35.0,
+    ),
+    dict(
+        farm_id="sx-farm-kurca",
+        farm_name="Kurca-völgyi Gazdaság",
+        email="kurca@example.org",
+        field_stem="sx-kurca",
+        texture="mixed",
+        lat=46.420,
+        lon=20.330,
+        elev=84.0,
+        station_id="sx-wx-vasarhely",
+        n_practice=150,
+        p_wheat_first=0.5,
+        p_ww=0.2,
+        p_mw=0.7,
+        p_irrigated=0.6,
+        trigger_frac=0.50,
+        irr_mm=30,
+        wheat_varieties=("Winter_wheat_105", "Winter_wheat_104"),
+        maize_varieties=("Grain_maize_204", "Grain_maize_203"),
+        maize_n=(120, 180),
+        angle=-5.0,
+    ),
+]
+
+SHIFTED_FIELD_NAMES = [
+    "Felső-dűlő",
+    "Alsó-dűlő",
+    "Nagytábla",
+    "Kistábla",
+    "Gátoldal",
+    "Homokdomb",
+    "Szikes",
+    "Tanyahely",
+    "Nyárfás",
+    "Malomföld",
+    "Kereszt-dűlő",
+    "Rétoldal",
+]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What sets one generated cooperative apart; the simulation code is the same for all."""
+
+    name: str
+    bundle_dir: str
+    truth_dir: str
+    # Mixed into every random stream; None keeps the sample's streams (and its bytes) unchanged.
+    rng_salt: str | None
+    cooperative_id: str
+    cooperative_name: str
+    description: str
+    timezone: str
+    farms: tuple[dict, ...]
+    field_names: tuple[str, ...]
+    fields_per_farm: int
+    grid: tuple[int, int, float, float]  # columns, rows, cell width m, cell height m
+    field_area_ha: tuple[float, float]
+    seasons: tuple[int, ...]
+    weather_start: dt.date
+    sat_anchor: dt.date
+    weather_years: dict[int, int]  # calendar year -> real NL1 year
+    weather_redating: str
+    weather_perturbation: dict[str, tuple[float, float] | str]
+    rad_gap: dict | None
+    wheat_sowing: tuple[int, int, int]  # month, day, window in days
+    maize_sowing: tuple[int, int, int]
+    maize_end_by: tuple[int, int]  # month, day (+-3 days)
+    n_max_kg_ha: float
+    n_extremes_kg_ha: tuple[tuple[float, float], tuple[float, float]]
+    # Per-field cultivar: half-width of the uniform factor per parameter group, or None.
+    cultivar_spread: dict[str, float] | None = None
+    # Error of the stated soil water limits: sd (m3/m3) and half-range of the depth (cm), or None.
+    stated_soil_error: dict[str, float] | None = None
+    sensors: bool = True
+    cloud_full: tuple[float, float] = (0.44, 0.17)  # mean and seasonal amplitude
+    # Soil N supply (WOFOST NAVAILI, NSOILBASE in kg/ha): ranges of uniform draws per field.
+    soil_n_kg_ha: tuple[tuple[float, float], tuple[float, float]] = ((10.0, 30.0), (30.0, 100.0))
+
+
+PROFILES = {
+    "sample": Profile(
+        name="sample",
+        bundle_dir="demo",
+        truth_dir="truth",
+        rng_salt=None,
+        cooperative_id="coop-betuwe",
+        cooperative_name="Coöperatie Betuwe & Vallei Akkerbouw (sample data)",
+        description="Generated sample data: real Wageningen weather (re-dated), "
+        "WOFOST-simulated crops, "
+        "synthetic satellite statistics and soil-moisture probe logs. See sample_data/README.md.",
+        timezone="Europe/Amsterdam",
+        farms=tuple(FARMS),
+        field_names=tuple(FIELD_NAMES),
+        fields_per_farm=24,
+        grid=(7, 5, 460.0, 360.0),
+        field_area_ha=(2.6, 13.5),
+        seasons=tuple(ALL_SEASONS),
+        weather_start=WEATHER_START,
+        sat_anchor=SAT_ANCHOR,
+        weather_years=gweather.SAMPLE_YEARS,
+        weather_redating=f"+{gweather.YEAR_SHIFT} years (1977-1986 -> 2017-2026)",
+        weather_perturbation=gweather.SAMPLE_PERTURBATION,
+        rad_gap=RAD_GAP,
+        wheat_sowing=(10, 15, 27),
+        maize_sowing=(4, 20, 21),
+        maize_end_by=(10, 20),
+        n_max_kg_ha=250.0,
+        n_extremes_kg_ha=((0.0, 60.0), (215.0, 250.0)),
+    ),
+    "shifted": Profile(
+        name="shifted",
+        bundle_dir="shifted",
+        truth_dir="shifted_truth",
+        rng_salt="shifted",
+        cooperative_id="coop-shifted",
+        cooperative_name="Shifted growers (generated)",
+        description="Generated second truth set that differs from the sample: warmer and drier "
+        "delta-changed Wageningen weather on the Hungarian Great Plain, per-field cultivars, "
+        "stated soil water limits off by a little, N habits of 90-240 kg/ha, no sensor logs. "
+        "See sample_data/README.md.",
+        timezone="Europe/Budapest",
+        farms=tuple(SHIFTED_FARMS),
+        field_names=tuple(SHIFTED_FIELD_NAMES),
+        fields_per_farm=8,
+        grid=(4, 3, 760.0, 560.0),
+        field_area_ha=(6.0, 25.0),
+        seasons=tuple(range(2020, 2027)),
+        weather_start=dt.date(2019, 9, 1),
+        sat_anchor=dt.date(2019, 9, 2),
+        # Real years 1989-1999 without the gap years 1990-1991; leap years onto leap years.
+        # Dry (1996, 1995, 1997), hot (1992, 1999) and wet (1998) summers in a new order.
+        weather_years={
+            2019: 1993,
+            2020: 1996,
+            2021: 1989,
+            2022: 1995,
+            2023: 1997,
+            2024: 1992,
+            2025: 1998,
+            2026: 1999,
+        },
+        weather_redating="calendar year -> NL1 year: 2019->1993, 2020->1996, 2021->1989, "
+        "2022->1995, 2023->1997, 2024->1992, 2025->1998, 2026->1999",
+        weather_perturbation={
+            "temperature_offset_degc": (1.5, 3.0),
+            "rain_factor": (0.55, 0.8),
+            "radiation_factor": (1.05, 1.12),
+            "wind_factor": (0.85, 1.15),
+            "vapour_pressure": "constant_rh",
+        },
+        rad_gap=None,
+        wheat_sowing=(10, 1, 25),
+        maize_sowing=(4, 10, 21),
+        maize_end_by=(10, 5),
+        n_max_kg_ha=320.0,
+        n_extremes_kg_ha=((0.0, 50.0), (260.0, 320.0)),
+        cultivar_spread={"TSUM1": 0.10, "TSUM2": 0.10, "SPAN": 0.05, "AMAX": 0.05},
+        stated_soil_error={"sd_m3_m3": 0.02, "root_depth_cm": 15.0},
+        sensors=False,
+        cloud_full=(0.34, 0.17),
+        # Richer soils (chernozems) and more mineral N at sowing (drier winters leach less):
+        # without it the economic optimum of the deep loams lies beyond the tested 400 kg N/ha.
+        soil_n_kg_ha=((20.0, 50.0), (60.0, 100.0)),
+    ),
+}
+
 
 # --------------------------------------------------------------------------- randomness
 
@@ -246,9 +502,11 @@ def _key(k) -> int:
     return int(k)
 
 
-def make_rng_for(seed: int):
+def make_rng_for(seed: int, salt: str | None = None):
+    prefix = [int(seed)] + ([_key(salt)] if salt is not None else [])
+
     def rng_for(*keys) -> np.random.Generator:
-        return np.random.default_rng([int(seed)] + [_key(k) for k in keys])
+        return np.random.default_rng(prefix + [_key(k) for k in keys])
 
     return rng_for
 
@@ -256,11 +514,11 @@ def make_rng_for(seed: int):
 # --------------------------------------------------------------------------- layout
 
 
-def _field_polygon(rng, cx, cy, cell_w, cell_h):
+def _field_polygon(rng, cx, cy, cell_w, cell_h, area_ha=(2.6, 13.5)):
     """Irregular quadrilateral or pentagon (local metres) inside a cell centred at (cx, cy)."""
     margin = 20.0
     max_w, max_h = cell_w - 2 * margin, cell_h - 2 * margin
-    area = rng.uniform(2.6, 13.5) * 1e4
+    area = rng.uniform(*area_ha) * 1e4
     ratio = rng.uniform(1.0, 2.2)
     w = min(math.sqrt(area * ratio), max_w)
     h = min(area / w, max_h)
@@ -283,14 +541,14 @@ def _field_polygon(rng, cx, cy, cell_w, cell_h):
     return [(cx + ox + x, cy + oy + y) for x, y in pts]
 
 
-def build_layout(seed: int, smoke: bool):
+def build_layout(profile: Profile, seed: int, smoke: bool):
     from pyproj import Geod, Transformer
     from shapely.geometry import Polygon
     from shapely.geometry.polygon import orient
 
-    rng_for = make_rng_for(seed)
+    rng_for = make_rng_for(seed, profile.rng_salt)
     geod = Geod(ellps="WGS84")
-    farms = FARMS[:1] if smoke else FARMS
+    farms = [dict(fm) for fm in profile.farms[: 1 if smoke else None]]
     fields = []
     for fi, farm in enumerate(farms):
         r = rng_for("layout", fi)
@@ -299,18 +557,18 @@ def build_layout(seed: int, smoke: bool):
             "EPSG:4326",
             always_xy=True,
         )
-        ncol, nrow, cw, ch = 7, 5, 460.0, 360.0
+        ncol, nrow, cw, ch = profile.grid
         cells = [(c, rr) for rr in range(nrow) for c in range(ncol)]
-        chosen = sorted(r.choice(len(cells), size=24, replace=False).tolist())
-        names = r.permutation(len(FIELD_NAMES)).tolist()
+        chosen = sorted(r.choice(len(cells), size=profile.fields_per_farm, replace=False).tolist())
+        names = r.permutation(len(profile.field_names)).tolist()
         th = math.radians(farm["angle"])
-        n_fields = 4 if smoke else 24
-        short = farm["farm_id"].split("-", 1)[1]
+        n_fields = 4 if smoke else profile.fields_per_farm
+        short = farm.get("field_stem") or farm["farm_id"].split("-", 1)[1]
         for j in range(n_fields):
             c, rr = cells[chosen[j]]
             cx, cy = (c - (ncol - 1) / 2) * cw, (rr - (nrow - 1) / 2) * ch
             rf = rng_for("field-geom", fi, j)
-            pts = _field_polygon(rf, cx, cy, cw, ch)
+            pts = _field_polygon(rf, cx, cy, cw, ch, profile.field_area_ha)
             pts = [
                 (x * math.cos(th) - y * math.sin(th), x * math.sin(th) + y * math.cos(th))
                 for x, y in pts
@@ -328,7 +586,7 @@ def build_layout(seed: int, smoke: bool):
                     "farm": farm,
                     "field_id": f"{short}-{j + 1:02d}",
                     "farm_id": farm["farm_id"],
-                    "field_name": FIELD_NAMES[names[j]],
+                    "field_name": profile.field_names[names[j]],
                     "station_id": farm["station_id"],
                     "ring": ring,
                     "area_ha": round(area_m2 / 1e4, 2),
@@ -337,18 +595,62 @@ def build_layout(seed: int, smoke: bool):
                 }
             )
     # sanity: no overlaps, areas in range
+    lo, hi = profile.field_area_ha
     for a in fields:
-        assert 2.0 <= a["area_ha"] <= 15.0, a["area_ha"]
+        assert 0.75 * lo <= a["area_ha"] <= 1.12 * hi, a["area_ha"]
     for i, a in enumerate(fields):
         for b in fields[i + 1 :]:
             assert not a["_poly"].intersects(b["_poly"]), (a["field_id"], b["field_id"])
     for f in fields:
         del f["_poly"]
-        _soil_and_site(f, rng_for)
+        _soil_and_site(f, rng_for, profile.soil_n_kg_ha)
+        if profile.stated_soil_error:
+            _stated_soil(f, rng_for, profile.stated_soil_error)
+        if profile.cultivar_spread:
+            _cultivars(f, rng_for, profile.cultivar_spread)
     return farms, fields
 
 
-def _soil_and_site(f, rng_for):
+def _stated_soil(f, rng_for, error: dict[str, float]) -> None:
+    """Replace the bundle's stated water limits by the simulated ones plus a measurement error.
+
+    A cooperative's soil data come from maps and pedotransfer functions, not from the soil the
+    crop grows in: field capacity and wilting point are off by N(0, sd) and the rooting depth by
+    a whole number of 5 cm steps within +-root_depth_cm. WOFOST keeps the true values.
+    """
+    r = rng_for("soil-stated", f["_fi"], f["_j"])
+    sd, depth = error["sd_m3_m3"], error["root_depth_cm"]
+    soil = f["soil"]
+    fc = round(float(soil["SMFCF"] + r.normal(0, sd)), 3)
+    wp = round(float(soil["SMW"] + r.normal(0, sd)), 3)
+    wp = round(min(max(wp, 0.02), fc - 0.04), 3)
+    steps = int(depth // 5)
+    rd = float(soil["RDMSOL"] + 5 * int(r.integers(-steps, steps + 1)))
+    f.update({"field_capacity_m3_m3": fc, "wilting_point_m3_m3": wp, "root_depth_max_cm": rd})
+
+
+def _cultivars(f, rng_for, spread: dict[str, float]) -> None:
+    """Per field, one variety per crop with its own phenology and productivity factors.
+
+    Farmers grow local cultivars the vendored parameter sets only approximate: TSUM1 and TSUM2
+    (phenology), SPAN (leaf life) and the maximum leaf assimilation (AMAX_REF for wheat, the
+    AMAXTB values for maize) are scaled by U(1 - spread, 1 + spread) per field and crop.
+    """
+    r = rng_for("cultivar", f["_fi"], f["_j"])
+    farm = f["farm"]
+    out = {}
+    for crop, key in (("winter_wheat", "wheat_varieties"), ("grain_maize", "maize_varieties")):
+        names = farm[key]
+        variety = names[0] if r.uniform() < 0.6 else names[1]
+        factors = {}
+        for name in gcrop.CULTIVAR_PARAMETERS[crop]:
+            group = "AMAX" if name.startswith("AMAX") else name
+            factors[name] = round(float(r.uniform(1 - spread[group], 1 + spread[group])), 3)
+        out[crop] = {"variety": variety, "factors": factors}
+    f["cultivars"] = out
+
+
+def _soil_and_site(f, rng_for, soil_n_kg_ha=((10.0, 30.0), (30.0, 100.0))):
     farm = f["farm"]
     r = rng_for("soil", f["_fi"], f["_j"])
     tex = (
@@ -369,8 +671,8 @@ def _soil_and_site(f, rng_for):
     wp = round(float(min(lerp(c["wp"], u, 0.004), fc - 0.06)), 3)
     rd = float(5 * round(r.uniform(*c["rd"]) / 5))
     sm0 = round(fc + r.uniform(*c["sm0_add"]), 3)
-    navaili = round(float(r.uniform(10, 30)), 1)
-    nsoilbase = round(float(r.uniform(30, 100)), 1)
+    navaili = round(float(r.uniform(*soil_n_kg_ha[0])), 1)
+    nsoilbase = round(float(r.uniform(*soil_n_kg_ha[1])), 1)
     soc = c["soc_base"] + 0.012 * (nsoilbase - 65) + 0.02 * (navaili - 20) + r.normal(0, 0.15)
     f.update(
         {
@@ -413,12 +715,18 @@ def _soil_and_site(f, rng_for):
 # --------------------------------------------------------------------------- management
 
 
-def build_management(f, seed: int, seasons: list[int], smoke: bool) -> dict:
-    rng_for = make_rng_for(seed)
+def build_management(
+    profile: Profile, f, seed: int, seasons: list[int], smoke: bool, cultivars: dict | None = None
+) -> dict:
+    """One field's task for the crop model: soil, site and the planned management per season.
+
+    `cultivars` maps a crop to its WOFOST parameter overrides (``gcrop.cultivar_parameters``).
+    """
+    rng_for = make_rng_for(seed, profile.rng_salt)
     farm = f["farm"]
     r = rng_for("rotation", f["_fi"], f["_j"])
     crops = []
-    for i, _ in enumerate(ALL_SEASONS):
+    for i, _ in enumerate(profile.seasons):
         u = r.uniform()
         if i == 0:
             crops.append("winter_wheat" if u < farm["p_wheat_first"] else "grain_maize")
@@ -430,7 +738,12 @@ def build_management(f, seed: int, seasons: list[int], smoke: bool) -> dict:
         crops[-1] = "winter_wheat" if f["_j"] == 0 else "grain_maize"
     field_n = rng_for("n-field", f["_fi"], f["_j"]).normal(0, 15)
     out = []
-    for season, crop in zip(ALL_SEASONS, crops, strict=True):
+    n_shares = tuple(farm.get("n_shares", gcrop.N_SHARES))
+    n_dates = farm.get("n_dates", DEFAULT_N_DATES)
+    (ex_lo, ex_hi) = profile.n_extremes_kg_ha
+    w_month, w_day, w_window = profile.wheat_sowing
+    m_month, m_day, m_window = profile.maize_sowing
+    for season, crop in zip(profile.seasons, crops, strict=True):
         if season not in seasons:
             continue
         rs = rng_for("season", f["_fi"], f["_j"], season)
@@ -438,36 +751,46 @@ def build_management(f, seed: int, seasons: list[int], smoke: bool) -> dict:
         if crop == "winter_wheat":
             year_n = rng_for("n-year", f["_fi"], season).normal(0, 10)
             if rs.uniform() < 0.08:  # strip-trial-like extreme
-                n = rs.uniform(0, 60) if rs.uniform() < 0.5 else rs.uniform(215, 250)
+                n = rs.uniform(*ex_lo) if rs.uniform() < 0.5 else rs.uniform(*ex_hi)
             else:
                 n = farm["n_practice"] + field_n + year_n + rs.normal(0, 12)
-            n_total = float(np.clip(5 * round(n / 5), 0, 250))
-            vars_ = farm["wheat_varieties"]
+            n_total = float(np.clip(5 * round(n / 5), 0, profile.n_max_kg_ha))
+            if "cultivars" in f:  # the field's own cultivar, every season
+                variety = f["cultivars"]["winter_wheat"]["variety"]
+            else:
+                vars_ = farm["wheat_varieties"]
+                variety = vars_[0] if len(vars_) == 1 or rs.uniform() < 0.7 else vars_[1]
             s.update(
                 {
-                    "variety": vars_[0] if len(vars_) == 1 or rs.uniform() < 0.7 else vars_[1],
-                    "sow_planned": dt.date(season - 1, 10, 15)
-                    + dt.timedelta(days=int(rs.integers(0, 27))),
+                    "variety": variety,
+                    "sow_planned": dt.date(season - 1, w_month, w_day)
+                    + dt.timedelta(days=int(rs.integers(0, w_window))),
                     "sow_gap_days": int(rs.integers(7, 15)),
                     "harvest_lag_days": int(rs.integers(3, 10)),
                     "n_total": n_total,
                     "n_dates": [
-                        dt.date(season, 3, 1) + dt.timedelta(days=int(rs.integers(-7, 8))),
-                        dt.date(season, 4, 15) + dt.timedelta(days=int(rs.integers(-7, 8))),
-                        dt.date(season, 6, 1) + dt.timedelta(days=int(rs.integers(-7, 8))),
+                        dt.date(season, mo, dy) + dt.timedelta(days=int(rs.integers(-7, 8)))
+                        for mo, dy in n_dates
                     ],
+                    "n_shares": n_shares,
                     "wav_frac": float(rs.uniform(0.6, 0.9)),
                 }
             )
         else:
+            if "cultivars" in f:
+                variety = f["cultivars"]["grain_maize"]["variety"]
+            else:
+                variety = "Grain_maize_201" if rs.uniform() < 0.75 else "Grain_maize_202"
+            e_month, e_day = profile.maize_end_by
             s.update(
                 {
-                    "variety": "Grain_maize_201" if rs.uniform() < 0.75 else "Grain_maize_202",
-                    "sow_planned": dt.date(season, 4, 20)
-                    + dt.timedelta(days=int(rs.integers(0, 21))),
-                    "end_by": dt.date(season, 10, 20) + dt.timedelta(days=int(rs.integers(-3, 4))),
+                    "variety": variety,
+                    "sow_planned": dt.date(season, m_month, m_day)
+                    + dt.timedelta(days=int(rs.integers(0, m_window))),
+                    "end_by": dt.date(season, e_month, e_day)
+                    + dt.timedelta(days=int(rs.integers(-3, 4))),
                     "harvest_lag_days": int(rs.integers(2, 7)),
-                    "n_maize": float(5 * round(rs.uniform(120, 180) / 5)),
+                    "n_maize": float(5 * round(rs.uniform(*farm.get("maize_n", (120, 180))) / 5)),
                     "wav_frac": float(rs.uniform(0.85, 1.0)),
                 }
             )
@@ -482,6 +805,7 @@ def build_management(f, seed: int, seasons: list[int], smoke: bool) -> dict:
         "prev_harvest": None,
         "current_season": CURRENT_SEASON,
         "sweep_rates": SWEEP_SMOKE if smoke else SWEEP_FULL,
+        "cultivars": cultivars or {},
     }
 
 
@@ -603,7 +927,15 @@ def main(argv=None) -> int:
     here = Path(__file__).resolve().parent
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument(
-        "--out", default=str(here), help="output folder (demo/ and truth/ are written in it)"
+        "--profile",
+        choices=sorted(PROFILES),
+        default="sample",
+        help="sample: demo/ and truth/; shifted: shifted/ and shifted_truth/ (see README.md)",
+    )
+    ap.add_argument(
+        "--out",
+        default=str(here),
+        help="output folder (the profile's bundle and truth folders are written in it)",
     )
     ap.add_argument("--seed", type=int, default=20261126)
     ap.add_argument("--jobs", type=int, default=2, help="worker processes for the WOFOST runs")
@@ -615,22 +947,23 @@ def main(argv=None) -> int:
 
     logging.disable(logging.CRITICAL)
     seed, smoke = args.seed, args.smoke
-    rng_for = make_rng_for(seed)
+    profile = PROFILES[args.profile]
+    rng_for = make_rng_for(seed, profile.rng_salt)
     out = Path(args.out)
-    demo, truth = out / "demo", out / "truth"
+    demo, truth = out / profile.bundle_dir, out / profile.truth_dir
     for d in (demo, truth):
         if d.exists():
             shutil.rmtree(d)
         d.mkdir(parents=True)
 
-    farms, fields = build_layout(seed, smoke)
-    seasons_used = SMOKE_SEASONS if smoke else ALL_SEASONS
+    farms, fields = build_layout(profile, seed, smoke)
+    seasons_used = SMOKE_SEASONS if smoke else list(profile.seasons)
 
     # ---- weather
-    base = gweather.base_weather(WEATHER_START, SIM_END)
+    base = gweather.base_weather(profile.weather_start, SIM_END, profile.weather_years)
     weather, providers, wx_meta = {}, {}, []
     for fi, farm in enumerate(farms):
-        w, p = gweather.perturb(base, rng_for("weather", fi))
+        w, p = gweather.perturb(base, rng_for("weather", fi), profile.weather_perturbation)
         weather[farm["station_id"]] = w
         r = rng_for("station", fi)
         st = (
@@ -646,7 +979,15 @@ def main(argv=None) -> int:
     try:
         d81, d72 = prepare_crop_params(Path(args.crop_params) if args.crop_params else None, tmp)
         gcrop.init_models(d81, d72, providers)
-        tasks = [build_management(f, seed, seasons_used, smoke) for f in fields]
+        for f in fields:  # the cultivars' parameter values, recorded in truth
+            f["cultivar_parameters"] = {
+                crop: gcrop.cultivar_parameters(crop, c["variety"], c["factors"])
+                for crop, c in f.get("cultivars", {}).items()
+            }
+        tasks = [
+            build_management(profile, f, seed, seasons_used, smoke, f["cultivar_parameters"])
+            for f in fields
+        ]
         order = sorted(range(len(tasks)), key=lambda i: -sum(len(s) for s in [tasks[i]["seasons"]]))
         if args.jobs > 1:
             ctx = multiprocessing.get_context("fork")
@@ -660,6 +1001,7 @@ def main(argv=None) -> int:
     task_by_field = {t["field_id"]: t for t in tasks}
 
     write_all(
+        profile,
         out,
         demo,
         truth,
@@ -677,9 +1019,21 @@ def main(argv=None) -> int:
 
 
 def write_all(
-    out, demo, truth, farms, fields, results, tasks, weather, wx_meta, seed, smoke, pcse_version
+    profile,
+    out,
+    demo,
+    truth,
+    farms,
+    fields,
+    results,
+    tasks,
+    weather,
+    wx_meta,
+    seed,
+    smoke,
+    pcse_version,
 ):
-    rng_for = make_rng_for(seed)
+    rng_for = make_rng_for(seed, profile.rng_salt)
     ref = REFERENCE_DATE
     fields = sorted(fields, key=lambda f: f["field_id"])
 
@@ -772,7 +1126,7 @@ def write_all(
             )
             field_ops = []
             if r["crop"] == "winter_wheat" and r["n_total"] > 0:
-                for d, sh in zip(r["n_dates"], gcrop.N_SHARES, strict=True):
+                for d, sh in zip(r["n_dates"], r["n_shares"], strict=True):
                     field_ops.append(
                         (d, "nitrogen", r["n_total"] * sh, "kg_N_ha", "CAN 27%", "planned")
                     )
@@ -939,6 +1293,8 @@ def write_all(
         ],
         sorted(irr_rows),
     )
+    # When the stated soil differs from the simulated one, both are recorded side by side.
+    stated = bool(profile.stated_soil_error)
     write_csv(
         truth / "soil_parameters.csv",
         [
@@ -956,7 +1312,12 @@ def write_all(
             "KSUB_cm_d",
             "RDMSOL_cm",
             "soc_pct",
-        ],
+        ]
+        + (
+            ["wilting_point_stated_m3_m3", "field_capacity_stated_m3_m3", "root_depth_stated_cm"]
+            if stated
+            else []
+        ),
         [
             [
                 f["field_id"],
@@ -974,22 +1335,34 @@ def write_all(
                 fmt(f["soil"]["RDMSOL"], 0),
                 fmt(f["soc_pct"], 2),
             ]
+            + (
+                [
+                    fmt(f["wilting_point_m3_m3"], 3),
+                    fmt(f["field_capacity_m3_m3"], 3),
+                    fmt(f["root_depth_max_cm"], 0),
+                ]
+                if stated
+                else []
+            )
             for f in fields
         ],
     )
+    if profile.cultivar_spread:
+        write_cultivars(truth / "cultivars.csv", fields)
 
     # ---- weather.csv
     wrows = []
     gap = None
+    rad_gap = profile.rad_gap
     for fi, farm in enumerate(farms):
         w = weather[farm["station_id"]]
         gap_days = set()
-        if fi == RAD_GAP["farm_index"]:
-            gap_days = {RAD_GAP["start"] + dt.timedelta(days=k) for k in range(RAD_GAP["days"])}
+        if rad_gap is not None and fi == rad_gap["farm_index"]:
+            gap_days = {rad_gap["start"] + dt.timedelta(days=k) for k in range(rad_gap["days"])}
             gap = {
                 "station_id": farm["station_id"],
                 "variable": "rad_mj_m2",
-                "first_day": RAD_GAP["start"].isoformat(),
+                "first_day": rad_gap["start"].isoformat(),
                 "last_day": max(gap_days).isoformat(),
                 "note": "empty in weather.csv; WOFOST was driven with the station's values",
             }
@@ -1070,11 +1443,11 @@ def write_all(
     )
 
     # ---- satellite.csv
-    sat_dates = gremote.acquisition_dates(WEATHER_START, ref, SAT_ANCHOR)
+    sat_dates = gremote.acquisition_dates(profile.weather_start, ref, profile.sat_anchor)
     fields_by_farm = {
         fm["farm_id"]: [f for f in fields if f["farm_id"] == fm["farm_id"]] for fm in farms
     }
-    cloud = gremote.cloud_states(sat_dates, farms, fields_by_farm, rng_for)
+    cloud = gremote.cloud_states(sat_dates, farms, fields_by_farm, rng_for, *profile.cloud_full)
     sat_rows, contam_rows = [], []
     n_partial = 0
     for f in fields:
@@ -1116,7 +1489,10 @@ def write_all(
     )
 
     # ---- sensors
-    sensor_meta = write_sensors(demo, truth, farms, fields, results, weather, rng_for, smoke)
+    if profile.sensors:
+        sensor_meta = write_sensors(demo, truth, farms, fields, results, weather, rng_for, smoke)
+    else:
+        sensor_meta = "none: this profile has no sensor logs"
 
     # ---- metadata
     n_dates_total = len(sat_dates) * len(fields)
@@ -1136,28 +1512,37 @@ def write_all(
         "models": {"winter_wheat": gcrop.WHEAT_MODEL, "grain_maize": gcrop.MAIZE_MODEL},
         "crop_parameters": "WOFOST_crop_parameters branch wofost81, commit "
         "2b0d5274faec1d40585a13d0906f63b97f349503 "
-        "(EUPL), vendored unmodified in sample_data/wofost_crop_parameters",
+        "(EUPL), vendored unmodified in sample_data/wofost_crop_parameters"
+        + (
+            "; each field's cultivar scales some of them (truth: cultivars.csv)"
+            if profile.cultivar_spread
+            else ""
+        ),
         "weather_source": "Wageningen (Haarweg) NL1 CABO files shipped in the pcse wheel "
         "(pcse/tests/test_data)",
-        "weather_real_years": gweather.REAL_YEARS,
-        "weather_redating": f"+{gweather.YEAR_SHIFT} years (1977-1986 -> 2017-2026)",
+        "weather_real_years": sorted(set(profile.weather_years.values())),
+        "weather_redating": profile.weather_redating,
         "weather_perturbation": wx_meta,
         "weather_gaps": [gap] if gap else [],
         "forecast": f"forecast.csv: {gweather.FORECAST_DAYS} days after the reference date, "
         "issued on it: each station's own weather for those days with errors growing with lead "
         "time (see _gen_weather.forecast)",
-        "satellite_acquisition_phase": f"every 5 days from {SAT_ANCHOR.isoformat()}",
-        "sensor_log_interval_minutes": {"zentra": ZENTRA_STEP_H * 60, "long": LONG_STEP_H * 60},
+        "satellite_acquisition_phase": f"every 5 days from {profile.sat_anchor.isoformat()}",
     }
+    if profile.sensors:
+        generator["sensor_log_interval_minutes"] = {
+            "zentra": ZENTRA_STEP_H * 60,
+            "long": LONG_STEP_H * 60,
+        }
+    if profile.rng_salt is not None:  # the sample's manifest stays as it was
+        generator["profile"] = profile.name
     bundle = {
         "format_version": 1,
-        "cooperative_id": "coop-betuwe",
-        "cooperative_name": "Coöperatie Betuwe & Vallei Akkerbouw (sample data)",
+        "cooperative_id": profile.cooperative_id,
+        "cooperative_name": profile.cooperative_name,
         "reference_date": ref.isoformat(),
-        "timezone": "Europe/Amsterdam",
-        "description": "Generated sample data: real Wageningen weather (re-dated), "
-        "WOFOST-simulated crops, "
-        "synthetic satellite statistics and soil-moisture probe logs. See sample_data/README.md.",
+        "timezone": profile.timezone,
+        "description": profile.description,
         "generator": generator,
     }
     (demo / "bundle.json").write_text(
@@ -1173,11 +1558,7 @@ def write_all(
             "price_ratio_kg_grain_per_kg_n": price_ratio,
         },
         "n_sweep_rates_kg_ha": SWEEP_SMOKE if smoke else SWEEP_FULL,
-        "n_split": {
-            "shares": list(gcrop.N_SHARES),
-            "n_recovery": gcrop.N_RECOVERY,
-            "dates": "Mar 1, Apr 15, Jun 1, each +-7 days",
-        },
+        "n_split": _n_split_meta(farms),
         "n_response_model": "quadratic-plateau y = a + b x + c x^2 for x < aonr, plateau beyond; "
         "yields in kg/ha at "
         "15 % moisture for the fit (t/ha in the table); eonr = aonr * (1 - price_ratio / b)",
@@ -1204,8 +1585,109 @@ def write_all(
             "sensor_faults.csv": "faults injected into the sensor logs (timestamps UTC)",
         },
     }
+    if not profile.sensors:
+        del tmeta["files"]["sensor_faults.csv"]
+    if profile.stated_soil_error:
+        tmeta["files"]["soil_parameters.csv"] += (
+            "; *_stated_* columns are the values in fields.geojson (WOFOST ran on SMW, SMFCF, "
+            "RDMSOL)"
+        )
+        tmeta["stated_soil_error"] = {
+            **profile.stated_soil_error,
+            "note": "fields.geojson field_capacity_m3_m3 = SMFCF + N(0, sd), wilting_point_m3_m3 = "
+            "SMW + N(0, sd) (kept >= 0.02 and >= 0.04 below field capacity), root_depth_max_cm = "
+            "RDMSOL + a multiple of 5 cm within +-root_depth_cm",
+        }
+    if profile.cultivar_spread:
+        tmeta["files"]["cultivars.csv"] = (
+            "per field and crop: the variety and the factors applied to its WOFOST parameters"
+        )
+        tmeta["cultivars"] = {
+            "parameters": {k: list(v) for k, v in gcrop.CULTIVAR_PARAMETERS.items()},
+            "factor_half_range": profile.cultivar_spread,
+            "note": "factors ~ U(1 - h, 1 + h) per field and crop; AMAX is AMAX_REF (wheat, "
+            "WOFOST 8.1) or the values of AMAXTB (maize, WOFOST 7.2)",
+        }
+    if profile.rng_salt is not None:
+        tmeta["profile"] = profile.name
+        tmeta["farms"] = [
+            {
+                "farm_id": fm["farm_id"],
+                "texture": fm["texture"],
+                "n_practice_kg_ha": fm["n_practice"],
+                "p_irrigated": fm["p_irrigated"],
+                "station": {"lat": fm["station"][0], "lon": fm["station"][1], "elev": fm["elev"]},
+            }
+            for fm in farms
+        ]
     (truth / "metadata.json").write_text(
         json.dumps(tmeta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _n_split_meta(farms) -> dict:
+    """The N split of metadata.json: one entry when all farms split alike, else one per farm."""
+
+    def describe(fm) -> dict:
+        dates = fm.get("n_dates", DEFAULT_N_DATES)
+        return {
+            "shares": list(fm.get("n_shares", gcrop.N_SHARES)),
+            "n_recovery": gcrop.N_RECOVERY,
+            "dates": ", ".join(f"{MONTHS[mo - 1]} {dy}" for mo, dy in dates) + ", each +-7 days",
+        }
+
+    splits = {fm["farm_id"]: describe(fm) for fm in farms}
+    first = next(iter(splits.values()))
+    if all(v == first for v in splits.values()):
+        return first
+    return {"per_farm": splits}
+
+
+def write_cultivars(path: Path, fields) -> None:
+    """truth: each field's variety per crop, the factors and the resulting parameter values."""
+    rows = []
+    for f in fields:
+        for crop, c in sorted(f["cultivars"].items()):
+            values = f["cultivar_parameters"][crop]
+            amax_name = next(n for n in gcrop.CULTIVAR_PARAMETERS[crop] if n.startswith("AMAX"))
+            amax = values[amax_name]
+            amax_max = max(amax[1::2]) if isinstance(amax, list) else amax
+            rows.append(
+                [
+                    f["field_id"],
+                    crop,
+                    c["variety"],
+                    fmt(c["factors"]["TSUM1"], 3),
+                    fmt(c["factors"]["TSUM2"], 3),
+                    fmt(c["factors"]["SPAN"], 3),
+                    amax_name,
+                    fmt(c["factors"][amax_name], 3),
+                    fmt(values["TSUM1"], 1),
+                    fmt(values["TSUM2"], 1),
+                    fmt(values["SPAN"], 2),
+                    fmt(float(amax_max), 2),
+                ]
+            )
+    write_csv(
+        path,
+        [
+            "field_id",
+            "crop",
+            "variety",
+            "tsum1_factor",
+            "tsum2_factor",
+            "span_factor",
+            "amax_parameter",
+            "amax_factor",
+            "tsum1_degc_d",
+            "tsum2_degc_d",
+            "span_d",
+            "amax_max_kg_co2_ha_h",
+        ],
+        rows,
     )
 
 

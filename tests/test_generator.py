@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -14,14 +16,19 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "sample_data" / "generate.py"
 SEED = 20261126
+# Hash of the `--profile sample --smoke` output (seed 20261126), taken before the shifted profile
+# was added: adding profiles must not change a byte of the sample. If the sample is changed on
+# purpose, regenerate it and update this hash (see _tree_sha256).
+SAMPLE_SMOKE_SHA256 = "fe4664768586e5ae42f04b443b2843fe19ddbf2248e4fe3ef5442192ba31254c"
 
 
-def _start(out: Path, seed: int, home: Path) -> subprocess.Popen:
+def _start(out: Path, seed: int, home: Path, profile: str | None = None) -> subprocess.Popen:
     home.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, HOME=str(home), USER="pytest")
     cmd = [
         sys.executable,
         str(SCRIPT),
+        *(["--profile", profile] if profile else []),
         "--smoke",
         "--out",
         str(out),
@@ -39,6 +46,13 @@ def _files(root: Path) -> dict[str, bytes]:
     }
 
 
+def _tree_sha256(root: Path) -> str:
+    digest = hashlib.sha256()
+    for name, content in _files(root).items():  # sorted by path
+        digest.update(name.encode() + b"\0" + content + b"\0")
+    return digest.hexdigest()
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     base = tmp_path_factory.mktemp("gen")
@@ -48,6 +62,11 @@ def runs(tmp_path_factory):
         _, err = p.communicate(timeout=180)
         assert p.returncode == 0, f"run {k} failed:\n{err}"
     return {k: out for k, (out, _) in outs.items()}
+
+
+def test_sample_profile_output_is_pinned(runs):
+    # runs["a"] is `--smoke` without --profile, i.e. the sample profile.
+    assert _tree_sha256(runs["a"]) == SAMPLE_SMOKE_SHA256
 
 
 def test_same_seed_is_byte_identical(runs):
@@ -145,3 +164,48 @@ def test_smoke_bundle_passes_the_bundle_reader(runs):
     bundle = read_bundle(runs["a"] / "demo")
     assert len(bundle.fields) == 4
     assert bundle.operations["season"].notna().all()
+
+
+@pytest.fixture(scope="module")
+def shifted_runs(tmp_path_factory):
+    base = tmp_path_factory.mktemp("gen-shifted")
+    started = time.monotonic()
+    procs = {k: _start(base / k, SEED, base / f"home_{k}", "shifted") for k in ("a", "b")}
+    for k, p in procs.items():
+        _, err = p.communicate(timeout=180)
+        assert p.returncode == 0, f"shifted run {k} failed:\n{err}"
+    return {"a": base / "a", "b": base / "b", "seconds": time.monotonic() - started}
+
+
+def test_shifted_smoke_is_fast_and_deterministic(shifted_runs):
+    # Two runs side by side on a 2-core machine; each takes about 7 s of CPU.
+    assert shifted_runs["seconds"] < 90
+    a, b = _files(shifted_runs["a"]), _files(shifted_runs["b"])
+    assert sorted(a) == sorted(b)
+    assert [n for n in a if a[n] != b[n]] == []
+    # Only the profile's own folders are written.
+    assert {n.split("/")[0] for n in a} == {"shifted", "shifted_truth"}
+
+
+def test_shifted_smoke_bundle_passes_the_bundle_reader(shifted_runs):
+    from pipelines.sources.bundle import read_bundle
+
+    bundle = read_bundle(shifted_runs["a"] / "shifted")
+    assert bundle.manifest.cooperative_id == "coop-shifted"
+    assert len(bundle.fields) == 4
+    assert bundle.fields["field_id"].str.startswith("sx-").all()
+    assert bundle.devices.empty
+    truth = shifted_runs["a"] / "shifted_truth"
+    for name in (
+        "metadata.json",
+        "soil_parameters.csv",
+        "simulated_seasons.csv",
+        "final_yield_2026.csv",
+        "n_sweep_2026.csv",
+        "n_response_2026.csv",
+        "irrigation_2026.csv",
+        "planned_operations_2026.csv",
+        "satellite_contamination.csv",
+        "cultivars.csv",
+    ):
+        assert (truth / name).is_file(), name
