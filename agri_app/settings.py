@@ -47,6 +47,16 @@ class Settings:
     past irrigations in the water balance and for the gross amounts advised.
     `irrigation_rain_window_days` (AGRI_IRRIGATION_RAIN_WINDOW_DAYS): forecast rain on the trigger
     day and this many days after it may cover a deficit.
+    `irrigation_max_mm` (AGRI_IRRIGATION_MAX_MM): gross depth the irrigation system applies in
+    one pass (sprinklers and reel guns 25-40 mm); more water is advised as several passes.
+    `irrigation_refill_fraction_of_raw` (AGRI_IRRIGATION_REFILL_FRACTION_OF_RAW): irrigation
+    refills the root zone to this share of RAW depleted (0 = field capacity; 0.5 leaves half of
+    RAW free to store rain).
+    `irrigation_cost_eur_per_mm_ha` (AGRI_IRRIGATION_COST_EUR_PER_MM_HA): cost of 1 mm on 1 ha
+    (energy, labour, water; the default is an assumption): irrigation is advised only when the
+    yield at stake is worth more.
+    `irrigation_min_yield_at_stake_t_ha` (AGRI_IRRIGATION_MIN_YIELD_AT_STAKE_T_HA): and only
+    when at least this much yield is at stake.
     `model_threads` (AGRI_MODEL_THREADS): LightGBM threads for training.
     `train_every_days` (AGRI_TRAIN_EVERY_DAYS): spacing of the in-season dates trained on.
     """
@@ -57,6 +67,10 @@ class Settings:
     n_cap_kg_ha: float | None = None
     irrigation_efficiency: float = 0.75
     irrigation_rain_window_days: int = 3
+    irrigation_max_mm: float = 35.0
+    irrigation_refill_fraction_of_raw: float = 0.5
+    irrigation_cost_eur_per_mm_ha: float = 1.5
+    irrigation_min_yield_at_stake_t_ha: float = 0.05
     model_threads: int = 1
     train_every_days: int = 14
 
@@ -77,6 +91,18 @@ class Settings:
             irrigation_rain_window_days=int(
                 _env_float("AGRI_IRRIGATION_RAIN_WINDOW_DAYS", defaults.irrigation_rain_window_days)
             ),
+            irrigation_max_mm=_env_float("AGRI_IRRIGATION_MAX_MM", defaults.irrigation_max_mm),
+            irrigation_refill_fraction_of_raw=_env_float(
+                "AGRI_IRRIGATION_REFILL_FRACTION_OF_RAW",
+                defaults.irrigation_refill_fraction_of_raw,
+            ),
+            irrigation_cost_eur_per_mm_ha=_env_float(
+                "AGRI_IRRIGATION_COST_EUR_PER_MM_HA", defaults.irrigation_cost_eur_per_mm_ha
+            ),
+            irrigation_min_yield_at_stake_t_ha=_env_float(
+                "AGRI_IRRIGATION_MIN_YIELD_AT_STAKE_T_HA",
+                defaults.irrigation_min_yield_at_stake_t_ha,
+            ),
             model_threads=int(_env_float("AGRI_MODEL_THREADS", defaults.model_threads)),
             train_every_days=int(_env_float("AGRI_TRAIN_EVERY_DAYS", defaults.train_every_days)),
         )
@@ -94,6 +120,10 @@ class Settings:
         return IrrigationSettings(
             application_efficiency=self.irrigation_efficiency,
             rain_window_days=self.irrigation_rain_window_days,
+            max_application_mm=self.irrigation_max_mm,
+            refill_fraction_of_raw=self.irrigation_refill_fraction_of_raw,
+            cost_eur_per_mm_ha=self.irrigation_cost_eur_per_mm_ha,
+            min_yield_at_stake_t_ha=self.irrigation_min_yield_at_stake_t_ha,
         )
 
     def yield_model(self) -> YieldModelSettings:

@@ -101,14 +101,19 @@ def test_a_crop_without_an_n_response_gets_no_n_advice() -> None:
 
 
 def test_irrigation_due_is_an_action() -> None:
+    reason = (
+        "irrigate 30 mm by 2026-05-30, one application: ...; 0.30 t/ha at stake by FAO-33, "
+        "1 − Ya/Ym = Ky (1 − ETa/ETm), ..."
+    )
     status, reasons = status_of(
         irrigation_advised=True,
-        irrigation_mm=40.0,
+        irrigation_mm=30.0,
         irrigation_date=pd.Timestamp("2026-05-30"),
-        irrigation_reason="irrigate 40 mm by 2026-05-30: ...",
+        irrigation_reason=reason,
         irrigation_yield_at_stake_t_ha=0.3,
+        irrigation_decision="irrigate",
     )
-    assert status == "act" and "irrigate 40 mm by 2026-05-30: ...; 0.30 t/ha at stake" in reasons
+    assert status == "act" and reasons.startswith(reason)
 
 
 @pytest.mark.parametrize(
@@ -119,11 +124,31 @@ def test_irrigation_due_is_an_action() -> None:
             "reaches_raw_date": pd.Timestamp("2026-05-30"),
             "irrigation_reason": "reaches readily available water on 2026-05-30; no irrigation "
             "equipment on this field",
+            "irrigation_decision": "no-equipment",
+        },
+        {
+            "reaches_raw_date": pd.Timestamp("2026-05-30"),
+            "irrigation_reason": "reaches readily available water on 2026-05-30, but 30 mm is "
+            "not worth it: ...",
+            "irrigation_decision": "not-worth",
         },
     ],
 )
 def test_a_poor_outlook_without_an_action_is_watch(changes: dict[str, object]) -> None:
     assert status_of(**changes)[0] == "watch"
+
+
+def test_a_crop_short_of_water_in_its_late_stage_is_not_watched() -> None:
+    reason = (
+        "reaches readily available water on 2026-09-10, but the crop is in its late-season "
+        "stage (from 2026-08-30): no irrigation so close to maturity"
+    )
+    status, reasons = status_of(
+        reaches_raw_date=pd.Timestamp("2026-09-10"),
+        irrigation_reason=reason,
+        irrigation_decision="late-stage",
+    )
+    assert status == "ok" and reason in reasons
 
 
 def test_a_forecast_no_better_than_the_field_mean_says_so() -> None:
@@ -154,6 +179,24 @@ def test_no_crop_and_no_model() -> None:
     assert status == "no-model" and "no trained model for sugar_beet" in reasons
 
 
+def test_irrigation_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    defaults = Settings().irrigation()
+    assert (defaults.max_application_mm, defaults.refill_fraction_of_raw) == (35.0, 0.5)
+    assert (defaults.cost_eur_per_mm_ha, defaults.min_yield_at_stake_t_ha) == (1.5, 0.05)
+    monkeypatch.setenv("AGRI_IRRIGATION_MAX_MM", "25")
+    monkeypatch.setenv("AGRI_IRRIGATION_REFILL_FRACTION_OF_RAW", "0.3")
+    monkeypatch.setenv("AGRI_IRRIGATION_COST_EUR_PER_MM_HA", "2.0")
+    monkeypatch.setenv("AGRI_IRRIGATION_MIN_YIELD_AT_STAKE_T_HA", "0.1")
+    irrigation = Settings.from_env().irrigation()
+    assert irrigation.max_application_mm == 25.0
+    assert irrigation.refill_fraction_of_raw == 0.3
+    assert irrigation.cost_eur_per_mm_ha == 2.0
+    assert irrigation.min_yield_at_stake_t_ha == 0.1
+    monkeypatch.setenv("AGRI_IRRIGATION_MAX_MM", "0.035")
+    with pytest.raises(ValueError, match="max_application_mm is the gross depth of one pass"):
+        Settings.from_env().irrigation()
+
+
 def test_build_advice_gives_one_row_per_field(bundle_dir: Path) -> None:
     bundle = read_bundle(bundle_dir)  # 3 fields; A1 maize and A2 wheat growing in 2025
     model = train_yield_model(
@@ -179,6 +222,8 @@ def test_build_advice_gives_one_row_per_field(bundle_dir: Path) -> None:
     assert wheat["n_applied_kg_ha"] == 80.0  # the 2025-03-05 dressing
     assert 0.0 <= wheat["n_rate_now_kg_ha"] <= 250.0 - 80.0
     assert wheat["yield_moisture_pct"] == 15.0
+    assert 0.0 <= wheat["irrigation_mm"] <= Settings().irrigation_max_mm
+    assert wheat["irrigation_yield_at_stake_t_ha"] >= 0.0
     assert wheat["yield_source"] in {"model", "field mean"}
     assert pd.isna(by_field.loc["B1", "yield_source"])
 
