@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 
 import pandas as pd
@@ -48,17 +48,16 @@ class RefreshResult:
     new_run: bool  # False: nothing had changed, the stored run stands
 
 
+# Settings that do not change advice: where the data live, and how models are trained (which
+# reaches the advice through the model version).
+_NOT_ADVICE_SETTINGS = ("workspace_dir", "database_url", "model_threads", "train_every_days")
+
+
 def settings_fingerprint(settings: Settings) -> str:
-    """The settings that change advice (prices, caps, efficiencies), as text to hash. Training
-    settings are not among them: they reach the advice through the model version."""
-    return repr(
-        (
-            settings.n_price_eur_per_kg_n,
-            settings.n_cap_kg_ha,
-            settings.irrigation_efficiency,
-            settings.irrigation_rain_window_days,
-        )
-    )
+    """Every setting that changes advice (prices, caps, irrigation limits and costs), as text to
+    hash: a new setting is included unless it is listed in `_NOT_ADVICE_SETTINGS`."""
+    values = asdict(settings)
+    return repr(sorted((k, v) for k, v in values.items() if k not in _NOT_ADVICE_SETTINGS))
 
 
 def _model_version(settings: Settings) -> str:

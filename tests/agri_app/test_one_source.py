@@ -191,3 +191,19 @@ def test_demo_skips_training_when_data_and_code_have_not_changed(tmp_path: Path)
     # Other training settings make the model stale: it trains again.
     third = runner.invoke(cli_app, args, env={"AGRI_TRAIN_EVERY_DAYS": "35"})
     assert "step 2/3: train the models (held-out skill" in third.stdout
+
+
+def test_every_advice_setting_is_in_the_fingerprint_and_training_settings_are_not() -> None:
+    from dataclasses import replace
+
+    from agri_app.advice_service import settings_fingerprint
+
+    base = Settings()
+    assert settings_fingerprint(replace(base, irrigation_max_mm=25.0)) != settings_fingerprint(base)
+    assert settings_fingerprint(replace(base, n_price_eur_per_kg_n=1.5)) != settings_fingerprint(
+        base
+    )
+    assert settings_fingerprint(replace(base, train_every_days=42)) == settings_fingerprint(base)
+    assert settings_fingerprint(replace(base, workspace_dir=Path("elsewhere"))) == (
+        settings_fingerprint(base)
+    )
