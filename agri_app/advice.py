@@ -13,8 +13,13 @@ Statuses, in order of precedence:
 - `act`: there is something to do: nitrogen to apply now, or irrigation due within the forecast;
 - `watch`: nothing to do yet, but the P50 forecast is more than `watch_below_past_pct` below
   the field's past yields of the crop, or the field will be short of water and cannot be
-  irrigated (no equipment), or forecast rain is expected to cover a deficit;
+  irrigated (no equipment), or forecast rain is expected to cover a deficit, or the water
+  would cost more than the yield at stake (not in the crop's late-season stage);
 - `ok`: none of the above.
+
+The yield forecast comes from the model, or where the model showed no held-out skill at the
+field's stage of the season, from the field's own mean (`yield_source` "field mean"); its reason
+then says "no better than this field's average yet" and it has no drivers.
 """
 
 from __future__ import annotations
@@ -27,9 +32,17 @@ import pandas as pd
 from agri_app.advice_table import ADVICE_COLUMNS
 from agri_app.settings import Settings
 from models.explain import top_drivers
-from models.irrigation import irrigation_plan, projected_water_balance, yield_at_stake
-from models.nitrogen import recommend_nitrogen
-from models.yield_model import YieldModel, predict_yield
+from models.irrigation import irrigation_plan, projected_water_balance, weather_scenarios
+from models.nitrogen import (
+    N_AT_CAP,
+    N_NO_CALIBRATION,
+    N_NO_RESPONSE,
+    N_PAST_LAST_STAGE,
+    NitrogenModel,
+    recommend_nitrogen,
+    water_outlook,
+)
+from models.yield_model import SOURCE_FIELD_MEAN, YieldModel, predict_yield
 from pipelines.agronomy.features import FeatureParameters, build_features
 from pipelines.agronomy.season_grid import SeasonSources
 from pipelines.agronomy.waterbalance import WaterBalanceParameters
@@ -92,18 +105,42 @@ def build_advice(
         sources, requests, FeatureParameters(water_balance=balance_params)
     ).reset_index()
     forecast_yield = predict_yield(model, features)
-    nitrogen = recommend_nitrogen(model, features, sources.crops, settings.nitrogen())
-    drivers = top_drivers(model, features)
+    nitrogen_model = nitrogen_model_of(settings, model)
+    nitrogen = recommend_nitrogen(
+        model,
+        features,
+        sources.crops,
+        settings.nitrogen(),
+        nitrogen_model,
+        _nitrogen_outlook(sources, features, nitrogen_model, balance_params),
+    )
+    # A field-mean forecast has no drivers: the model's would explain a number not served.
+    drivers = top_drivers(model, features).where(
+        forecast_yield["yield_source"] != SOURCE_FIELD_MEAN, ""
+    )
 
     balance = projected_water_balance(
         sources, sources.weather, stations, forecast, requests, balance_params
     )
-    irrigated = sources.fields.set_index("field_id")["irrigated"].astype(bool)
-    plan = irrigation_plan(balance, settings.irrigation(), irrigated)
-    plan = features[["field_id", "season"]].merge(plan, on=["field_id", "season"], how="left")
-    stake = yield_at_stake(model, features, plan["irrigation_mm"].fillna(0.0).to_numpy())
-
     crops = sources.crops.set_index("crop_id")
+    # FAO-33's Ym is the P50: the median forecast, not the optimistic end of the interval.
+    irrigation_context = pd.DataFrame(
+        {
+            "field_id": features["field_id"].to_numpy(),
+            "season": features["season"].astype(np.int64).to_numpy(),
+            "irrigated": features["field_id"]
+            .map(sources.fields.set_index("field_id")["irrigated"])
+            .eq(True)
+            .to_numpy(),
+            "expected_yield_t_ha": forecast_yield["yield_p50_t_ha"].to_numpy(),
+            "ky_season": features["crop"].map(crops["ky_season"]).to_numpy(),
+            "grain_price_eur_t": features["crop"].map(crops["grain_price_eur_t"]).to_numpy(),
+        }
+    )
+    # Beyond the forecast, the station's past years are the weather scenarios of the stake.
+    scenarios = weather_scenarios(sources.weather, stations, balance, balance_params.curve_number)
+    plan = irrigation_plan(balance, settings.irrigation(), irrigation_context, scenarios)
+    plan = features[["field_id", "season"]].merge(plan, on=["field_id", "season"], how="left")
     rows = pd.DataFrame(
         {
             "field_id": features["field_id"],
@@ -121,23 +158,62 @@ def build_advice(
             "n_expected_gain_t_ha": nitrogen["n_expected_gain_t_ha"].to_numpy(),
             "n_cap_kg_ha": nitrogen["n_cap_kg_ha"].to_numpy(),
             "n_response_supported": nitrogen["n_response_supported"].to_numpy(),
+            "n_later_kg_ha": nitrogen["n_later_kg_ha"].to_numpy(),
+            "n_status": nitrogen["n_status"].to_numpy(),
+            "n_last_useful_progress": nitrogen["n_last_useful_progress"].to_numpy(),
             "grain_price_eur_t": features["crop"].map(crops["grain_price_eur_t"]).to_numpy(),
             "irrigation_mm": plan["irrigation_mm"].to_numpy(),
             "irrigation_date": plan["irrigation_date"].to_numpy(),
-            "irrigation_yield_at_stake_t_ha": stake,
+            "irrigation_yield_at_stake_t_ha": plan["yield_at_stake_t_ha"].to_numpy(),
             "root_zone_depletion_mm": plan["depletion_mm"].to_numpy(),
             "readily_available_water_mm": plan["raw_mm"].to_numpy(),
             "reaches_raw_date": plan["reaches_raw_date"].to_numpy(),
             "irrigation_reason": plan["irrigation_reason"].to_numpy(),
             "irrigation_advised": plan["irrigation_mm"].fillna(0.0).to_numpy() > 0,
+            "irrigation_decision": plan["irrigation_decision"].to_numpy(),
             "past_mean_yield_t_ha": features["past_mean_yield_t_ha"].to_numpy(),
             "has_model": features["crop"].astype(str).isin(list(model.crops)).to_numpy(),
             "drivers": drivers.to_numpy(),
+            "yield_source": forecast_yield["yield_source"].to_numpy(),
         }
     )
     merged = frame.merge(rows, on="field_id", how="left")
     merged["as_of"] = as_of
     return advice_rules(merged, rules, settings.n_price_eur_per_kg_n)
+
+
+def nitrogen_model_of(settings: Settings, model: YieldModel) -> NitrogenModel | None:
+    """The N evidence and calibration saved with `model` in the workspace's model registry
+    (the newest version trained on the same data); None for a model without one."""
+    from models.registry import ModelNotFoundError, ModelRegistry
+
+    registry = ModelRegistry(settings.workspace.models_dir)
+    for version in reversed(registry.versions()):
+        try:
+            metadata = registry.metadata(version)
+        except ModelNotFoundError:
+            continue
+        if metadata.get("training_data_sha256") == model.training_data_sha256:
+            return NitrogenModel.from_json(metadata.get("nitrogen"))
+    return None
+
+
+def _nitrogen_outlook(
+    sources: SeasonSources,
+    features: pd.DataFrame,
+    nitrogen_model: NitrogenModel | None,
+    balance_params: WaterBalanceParameters,
+) -> pd.DataFrame | None:
+    """The water outlook (`models.nitrogen.water_outlook`) of the fields whose crop has a
+    calibrated N response; None when none has."""
+    if nitrogen_model is None or not nitrogen_model.responses:
+        return None
+    season_days = {crop: r.season_days for crop, r in nitrogen_model.responses.items()}
+    wanted = features[features["crop"].astype(str).isin(list(season_days))]
+    if wanted.empty:
+        return None
+    requests = wanted[["field_id", "season", "as_of"]]
+    return water_outlook(sources, requests, season_days, balance_params)
 
 
 def _empty_advice(frame: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -202,18 +278,34 @@ def _rules_for(
 
     rate, total = _float(row, "n_rate_now_kg_ha"), _float(row, "n_total_recommended_kg_ha")
     gain, cap = _float(row, "n_expected_gain_t_ha"), _float(row, "n_cap_kg_ha")
+    later, n_status = _float(row, "n_later_kg_ha"), _text(row, "n_status")
+    last_stage_pct = 100.0 * _float(row, "n_last_useful_progress")
     if rate > 0:
         value = gain * _float(row, "grain_price_eur_t")
+        split = (
+            f" and {later:.0f} kg N/ha later, before {_fmt(last_stage_pct, '.0f')} % of the "
+            "season's thermal time"
+            if later > 0
+            else ""
+        )
         actions.append(
-            f"apply {rate:.0f} kg N/ha now (season total {total:.0f} kg N/ha): "
+            f"apply {rate:.0f} kg N/ha now{split} (season total {total:.0f} kg N/ha): "
             f"+{gain:.2f} t/ha expected, worth {value:.0f} EUR/ha for "
             f"{rate * n_price_eur_per_kg_n:.0f} EUR/ha of N"
         )
-    elif not bool(row.get("n_response_supported", True)):
+    elif n_status == N_NO_RESPONSE or not bool(row.get("n_response_supported", True)):
         notes.append(
-            f"no N advice for {crop}: nitrogen showed no effect on yield in held-out seasons"
+            f"no N advice for {crop}: nitrogen showed no effect on yield within fields "
+            "across seasons"
         )
-    elif np.isfinite(cap) and total >= cap - 1e-6:
+    elif n_status == N_NO_CALIBRATION:
+        notes.append(f"no N advice for {crop}: the model has no N response; run `agri train`")
+    elif n_status == N_PAST_LAST_STAGE:
+        notes.append(
+            f"no more N: the crop is past the last stage at which N pays "
+            f"({_fmt(last_stage_pct, '.0f')} % of the season's thermal time)"
+        )
+    elif n_status == N_AT_CAP or (np.isfinite(cap) and total >= cap - 1e-6):
         notes.append(f"no more N: the season total is at the cap of {cap:.0f} kg N/ha")
     else:
         notes.append(
@@ -224,21 +316,39 @@ def _rules_for(
     short_of_water = False
     irrigation_reason = _text(row, "irrigation_reason")
     if bool(row.get("irrigation_advised")):
-        stake = _float(row, "irrigation_yield_at_stake_t_ha")
-        actions.append(f"{irrigation_reason}; {_fmt(stake, '.2f')} t/ha at stake")
+        # The plan's reason names the depth, the passes and the FAO-33 yield at stake.
+        actions.append(irrigation_reason)
     elif irrigation_reason:
         notes.append(irrigation_reason)
-        short_of_water = bool(_text(row, "reaches_raw_date"))
+        # Short of water soon, and nothing advised: no equipment, rain should cover it, or the
+        # water would cost more than the yield it saves. Not in the crop's late stage.
+        short_of_water = bool(_text(row, "reaches_raw_date")) and _text(
+            row, "irrigation_decision"
+        ) not in ("late-stage", "no-trigger")
 
     p50, past = _float(row, "yield_p50_t_ha"), _float(row, "past_mean_yield_t_ha")
-    forecast_text = (
-        f"yield forecast {_fmt(p50, '.1f')} t/ha (80 % interval "
-        f"{_fmt(_float(row, 'yield_p10_t_ha'), '.1f')}-"
+    interval_text = (
+        f"(80 % interval {_fmt(_float(row, 'yield_p10_t_ha'), '.1f')}-"
         f"{_fmt(_float(row, 'yield_p90_t_ha'), '.1f')}) at "
         f"{_fmt(_float(row, 'yield_moisture_pct'), '.1f')} % moisture"
     )
+    field_mean = _text(row, "yield_source") == SOURCE_FIELD_MEAN
+    if field_mean:
+        # The model showed no held-out skill at this stage: say so, and compare nothing with
+        # the field's past (the forecast is that past).
+        served = (
+            f"serving its mean {_fmt(p50, '.1f')} t/ha"
+            if np.isfinite(past)
+            else f"serving the cooperative's mean of {crop}, {_fmt(p50, '.1f')} t/ha "
+            "(no past yield on this field)"
+        )
+        forecast_text = (
+            f"yield forecast no better than this field's average yet: {served} {interval_text}"
+        )
+    else:
+        forecast_text = f"yield forecast {_fmt(p50, '.1f')} t/ha {interval_text}"
     below = False
-    if np.isfinite(past) and past > 0 and np.isfinite(p50):
+    if not field_mean and np.isfinite(past) and past > 0 and np.isfinite(p50):
         change = 100.0 * (p50 / past - 1.0)
         forecast_text += f", {change:+.0f} % against the field's past {past:.1f} t/ha"
         below = change < -rules.watch_below_past_pct

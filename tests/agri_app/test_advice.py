@@ -98,6 +98,39 @@ def test_a_crop_without_an_n_response_gets_no_n_advice() -> None:
     status, reasons = status_of(crop="grain_maize", n_response_supported=False)
     assert status == "ok"
     assert "no N advice for grain_maize: nitrogen showed no effect on yield" in reasons
+    status, reasons = status_of(crop="grain_maize", n_status="no-response")
+    assert status == "ok" and "no N advice for grain_maize" in reasons
+
+
+def test_nitrogen_beyond_the_largest_single_dose_is_advised_for_later() -> None:
+    status, reasons = status_of(
+        n_applied_kg_ha=60.0,
+        n_rate_now_kg_ha=100.0,
+        n_later_kg_ha=80.0,
+        n_total_recommended_kg_ha=240.0,
+        n_expected_gain_t_ha=1.2,
+        n_status="advised",
+        n_last_useful_progress=0.6,
+    )
+    assert status == "act"
+    assert reasons.startswith(
+        "apply 100 kg N/ha now and 80 kg N/ha later, before 60 % of the season's thermal time "
+        "(season total 240 kg N/ha): +1.20 t/ha expected"
+    )
+
+
+@pytest.mark.parametrize(
+    ("n_status", "note"),
+    [
+        ("past-last-stage", "no more N: the crop is past the last stage at which N pays (60 %"),
+        ("no-calibration", "no N advice for winter_wheat: the model has no N response"),
+        ("at-cap", "no more N: the season total is at the cap of 250 kg N/ha"),
+        ("not-worth", "no more N: more than 120 kg N/ha would return less grain value"),
+    ],
+)
+def test_why_no_more_nitrogen_is_said(n_status: str, note: str) -> None:
+    status, reasons = status_of(n_status=n_status, n_last_useful_progress=0.6)
+    assert status == "ok" and note in reasons
 
 
 def test_irrigation_due_is_an_action() -> None:
