@@ -205,6 +205,7 @@ def train_models(settings: Settings, data: WorkspaceData) -> TrainingResult:
     saved in the workspace registry. Raises ValueError when there is too little history."""
     import numpy as np
 
+    from models.nitrogen import fit_nitrogen_model
     from models.registry import ModelRegistry
     from models.yield_model import TARGET, train_yield_model, training_table
     from pipelines.agronomy.features import build_features
@@ -229,11 +230,15 @@ def train_models(settings: Settings, data: WorkspaceData) -> TrainingResult:
     )
     farm_of_field = data.fields.set_index("field_id")["farm_id"]
     model = train_yield_model(table, model_settings, farm_of_field)
+    # N advice: evidence of a within-field response and the calibrated response, per crop.
+    nitrogen = fit_nitrogen_model(table, data.crops, settings.nitrogen())
+    model = nitrogen.apply_to(model)
     version = ModelRegistry(settings.workspace.models_dir).save(
         model,
         extra={
             "training_inputs": training_fingerprint(settings, data),
             "irrigation_efficiency": settings.irrigation_efficiency,
+            "nitrogen": nitrogen.to_json(),
         },
     )
     return TrainingResult(model, version, time.perf_counter() - started, len(table))
@@ -425,12 +430,27 @@ def advise_command(
 
 @dataclass(frozen=True)
 class Evaluation:
-    yields: pd.DataFrame
-    nitrogen: pd.DataFrame
-    crop: str
+    """`agri evaluate`'s tables (docs/models.md, "Evaluation"): held-out skill of the trained
+    model (what is served, and how well), the season in progress against the truth's final
+    yield, the nitrogen and irrigation advice of the reference date against the truth, and
+    every target's verdict."""
+
+    cooperative_id: str
+    reference_date: str
+    model_version: str
+    season: int
+    skill: pd.DataFrame  # leave-one-season-out, `models.evaluate.served_skill_table`
+    skill_leave_farm_out: pd.DataFrame
+    yields: pd.DataFrame  # the season against the final yield, per crop and date
+    nitrogen: pd.DataFrame  # per swept crop and strategy: profit lost against the sweep
+    nitrogen_advice: pd.DataFrame  # per crop: fields advised N, response, after the last stage
+    irrigation_triggers: pd.DataFrame  # fields under the truth's irrigation rule
+    irrigation_outside: pd.DataFrame  # other fields: advised in the window, not scored
+    irrigation_stake: pd.DataFrame
+    verdicts: pd.DataFrame  # part, crop, check, value, target, verdict
+    crop: str  # the crop of the N sweep (the first when several)
     n_price_eur_per_kg_n: float
     grain_price_eur_t: float
-    season: int
 
 
 def _truth_table(truth_dir: Path, name: str) -> pd.DataFrame:
@@ -444,73 +464,105 @@ def _truth_table(truth_dir: Path, name: str) -> pd.DataFrame:
     return pd.read_csv(path)
 
 
-def evaluate_models(
-    settings: Settings, engine: Engine, model: YieldModel, data: WorkspaceData, truth_dir: Path
-) -> Evaluation:
-    """The issue's evaluation against the simulation's truth (read only here). The nitrogen
-    part scores the stored advice of the reference date (computed if missing)."""
+def _season_forecasts(
+    settings: Settings, model: YieldModel, data: WorkspaceData, day: pd.Timestamp
+) -> pd.DataFrame:
+    """The served forecasts of the season in progress as of `day` (data up to `day` only), with
+    the naive baselines from the seasons harvested by then."""
     import numpy as np
     import pandas as pd
 
-    from agri_app.advice_service import refresh_advice, stored_advice
-    from models.evaluate import nitrogen_evaluation, yield_forecast_errors
     from models.yield_model import (
         TARGET,
         baseline_forecasts,
         predict_yield,
-        season_nitrogen_totals,
         standard_moisture_yield,
     )
     from pipelines.agronomy.features import build_features
 
+    season = int(data.reference_date.year)
+    growing = data.seasons[
+        (data.seasons["season"] == season) & (data.seasons["sowing_date"] <= day)
+    ]
+    requests = growing[["field_id", "season"]].assign(as_of=day)
+    features = build_features(data.sources(), requests, _feature_parameters(settings)).reset_index()
+    predicted = predict_yield(model, features)
+    past = data.seasons[data.seasons[TARGET].notna() & (data.seasons["harvest_date"] <= day)]
+    standard = past["crop"].map(data.crops.set_index("crop_id")["yield_moisture_pct"])
+    past = past.assign(
+        **{TARGET: standard_moisture_yield(past[TARGET], past["yield_moisture_pct"], standard)}
+    )
+    parts = []
+    for crop, rows in features.groupby("crop"):
+        history = past.loc[past["crop"] == crop, ["field_id", "season", TARGET]]
+        base = baseline_forecasts(
+            history.astype({"season": np.int64}), rows[["field_id", "season"]]
+        )
+        parts.append(base.set_index(rows.index))
+    baselines = pd.concat(parts)
+    return pd.DataFrame(
+        {
+            "field_id": features["field_id"],
+            "crop": features["crop"].astype(str),
+            "as_of": day,
+            "yield_p10_t_ha": predicted["yield_p10_t_ha"],
+            "yield_p50_t_ha": predicted["yield_p50_t_ha"],
+            "yield_p90_t_ha": predicted["yield_p90_t_ha"],
+            "season_progress": predicted["season_progress"],
+            "yield_source": predicted["yield_source"],
+            "baseline_field_mean_t_ha": baselines["field_mean"],
+            "baseline_trend_t_ha": baselines["linear_trend"],
+        }
+    )
+
+
+def evaluate_models(
+    settings: Settings, engine: Engine, model: YieldModel, data: WorkspaceData, truth_dir: Path
+) -> Evaluation:
+    """The issue's evaluation of the workspace's cooperative against a simulation's truth
+    (read only here): the trained model's held-out skill from its registry metadata, the season
+    in progress at three dates against the final yield, and the stored advice of the reference
+    date (computed if missing) against the truth's N sweep and triggered irrigation."""
+    import numpy as np
+    import pandas as pd
+
+    from agri_app.advice_service import refresh_advice, stored_advice
+    from models.evaluate import (
+        VERDICT_COLUMNS,
+        flat_rate_strategies,
+        held_out_skill,
+        irrigation_evaluation,
+        irrigation_verdicts,
+        nitrogen_advice_counts,
+        nitrogen_advice_verdicts,
+        nitrogen_evaluation,
+        nitrogen_verdicts,
+        yield_forecast_errors,
+        yield_verdicts,
+    )
+    from models.registry import ModelRegistry
+    from models.yield_model import TARGET, season_nitrogen_totals
+
     reference = data.reference_date
-    sources = data.sources()
     final = _truth_table(truth_dir, "final_yield_2026.csv")
     response = _truth_table(truth_dir, "n_response_2026.csv")
     sweep = _truth_table(truth_dir, "n_sweep_2026.csv")
+    irrigation_truth = _truth_table(truth_dir, "irrigation_2026.csv")
+    planned = _truth_table(truth_dir, "planned_operations_2026.csv")
     metadata = json.loads((truth_dir / "metadata.json").read_text())
     season = int(reference.year)
+
+    registry_metadata = ModelRegistry(settings.workspace.models_dir).metadata()
+    skill = held_out_skill(registry_metadata)
 
     forecasts = []
     for offset in EVALUATION_OFFSETS_DAYS:
         day = reference - pd.Timedelta(days=offset)
         _progress(f"forecasting the {season} season as of {day:%Y-%m-%d} ...")
-        growing = data.seasons[
-            (data.seasons["season"] == season) & (data.seasons["sowing_date"] <= day)
-        ]
-        requests = growing[["field_id", "season"]].assign(as_of=day)
-        features = build_features(sources, requests, _feature_parameters(settings)).reset_index()
-        predicted = predict_yield(model, features)
-        past = data.seasons[data.seasons[TARGET].notna() & (data.seasons["harvest_date"] <= day)]
-        standard = past["crop"].map(data.crops.set_index("crop_id")["yield_moisture_pct"])
-        past = past.assign(
-            **{TARGET: standard_moisture_yield(past[TARGET], past["yield_moisture_pct"], standard)}
-        )
-        parts = []
-        for crop, rows in features.groupby("crop"):
-            history = past.loc[past["crop"] == crop, ["field_id", "season", TARGET]]
-            base = baseline_forecasts(
-                history.astype({"season": np.int64}), rows[["field_id", "season"]]
-            )
-            parts.append(base.set_index(rows.index))
-        baselines = pd.concat(parts)
-        forecasts.append(
-            pd.DataFrame(
-                {
-                    "field_id": features["field_id"],
-                    "crop": features["crop"].astype(str),
-                    "as_of": day,
-                    "yield_p10_t_ha": predicted["yield_p10_t_ha"],
-                    "yield_p50_t_ha": predicted["yield_p50_t_ha"],
-                    "yield_p90_t_ha": predicted["yield_p90_t_ha"],
-                    "baseline_field_mean_t_ha": baselines["field_mean"],
-                    "baseline_trend_t_ha": baselines["linear_trend"],
-                }
-            )
-        )
+        forecasts.append(_season_forecasts(settings, model, data, day))
     yields = yield_forecast_errors(pd.concat(forecasts, ignore_index=True), final)
 
-    _progress(f"advising as of {reference:%Y-%m-%d} for the nitrogen evaluation ...")
+    _progress(f"advice as of {reference:%Y-%m-%d} for the nitrogen and irrigation evaluation ...")
     run = refresh_advice(
         engine,
         settings,
@@ -522,69 +574,294 @@ def evaluate_models(
     stored = stored_advice(engine, run_id=run.run_id)
     assert stored is not None
     advice = stored.table
-    swept = set(sweep["field_id"])
-    crop = str(final.loc[final["field_id"].isin(swept), "crop"].mode().iloc[0])
-    recommended = advice.set_index("field_id")["n_total_recommended_kg_ha"]
-    recommended = recommended[recommended.index.isin(swept)]
-    totals = season_nitrogen_totals(data.operations).reset_index()
-    history = data.seasons[(data.seasons["crop"] == crop) & data.seasons[TARGET].notna()]
-    history = history.astype({"season": np.int64})
-    history_n = history.merge(totals, on=["field_id", "season"], how="left")
-    average = float(history_n["n_season_total_kg_ha"].fillna(0.0).mean())
+
     prices = metadata["prices"]
     n_price = float(prices["n_eur_per_kg_n"])
     # The truth's optimum is defined by its price ratio (kg grain per kg N) and N price.
     grain_price = 1000.0 * n_price / float(prices["price_ratio_kg_grain_per_kg_n"])
-    strategies = {
-        "model recommendation": recommended,
-        f"cooperative average ({average:.0f} kg N/ha, past {crop} seasons)": pd.Series(
-            average, index=recommended.index
-        ),
-        "farm plan (as planned in the simulation)": response.set_index("field_id")[
-            "n_planned_kg_ha"
-        ],
-    }
-    nitrogen = nitrogen_evaluation(
-        strategies,
-        sweep,
-        response.set_index("field_id")["eonr_sweep_kg_ha"],
-        grain_price,
-        n_price,
+    crop_of_field = final.set_index("field_id")["crop"].astype(str)
+    swept_crops = sorted(set(crop_of_field.reindex(sweep["field_id"].unique()).dropna()))
+    recommended_all = advice.set_index("field_id")["n_total_recommended_kg_ha"]
+    totals = season_nitrogen_totals(data.operations).reset_index()
+    eonr = response.set_index("field_id")["eonr_sweep_kg_ha"]
+    planned_n = response.set_index("field_id")["n_planned_kg_ha"]
+    nitrogen_tables, verdicts = [], [yield_verdicts(skill)]
+    for crop in swept_crops:
+        swept = sorted(set(sweep["field_id"]) & set(crop_of_field[crop_of_field == crop].index))
+        recommended = recommended_all[recommended_all.index.isin(swept)]
+        history = data.seasons[(data.seasons["crop"] == crop) & data.seasons[TARGET].notna()]
+        history_n = history.astype({"season": np.int64}).merge(
+            totals, on=["field_id", "season"], how="left"
+        )
+        average = float(history_n["n_season_total_kg_ha"].fillna(0.0).mean())
+        strategies = {
+            "model recommendation": recommended,
+            f"cooperative average ({average:.0f} kg N/ha, past {crop} seasons)": pd.Series(
+                average, index=recommended.index
+            ),
+            **flat_rate_strategies(recommended.index),
+            "farm plan (as planned in the simulation)": planned_n.reindex(recommended.index),
+        }
+        table = nitrogen_evaluation(
+            strategies, sweep[sweep["field_id"].isin(swept)], eonr, grain_price, n_price
+        )
+        nitrogen_tables.append(table.assign(crop=crop))
+        verdicts.append(nitrogen_verdicts(table).assign(part="nitrogen", crop=crop))
+    nitrogen = pd.concat(nitrogen_tables, ignore_index=True) if nitrogen_tables else pd.DataFrame()
+
+    crop_table = data.crops.set_index("crop_id")
+    last_useful = (
+        {str(k): float(v) for k, v in crop_table["n_last_useful_progress"].items()}
+        if "n_last_useful_progress" in crop_table
+        else {}
     )
-    return Evaluation(yields, nitrogen, crop, n_price, grain_price, season)
+    supported = {
+        str(crop): bool(info["n_response_supported"])
+        for crop, info in registry_metadata.get("crops", {}).items()
+        if info.get("n_response_supported") is not None
+    }
+    nitrogen_advice = nitrogen_advice_counts(advice, last_useful, supported, swept_crops)
+    verdicts.append(nitrogen_advice_verdicts(nitrogen_advice))
+
+    events = planned.loc[planned["operation"] == "irrigation", ["field_id", "date"]]
+    irrigation = irrigation_evaluation(advice, irrigation_truth, events)
+    verdicts.append(
+        irrigation_verdicts(irrigation["triggers"], irrigation["stake"]).assign(part="irrigation")
+    )
+    return Evaluation(
+        cooperative_id=data.cooperative_id,
+        reference_date=reference.date().isoformat(),
+        model_version=str(registry_metadata["version"]),
+        season=season,
+        skill=skill["leave_one_season_out"],
+        skill_leave_farm_out=skill["leave_farm_out"],
+        yields=yields,
+        nitrogen=nitrogen,
+        nitrogen_advice=nitrogen_advice,
+        irrigation_triggers=irrigation["triggers"],
+        irrigation_outside=irrigation["outside"],
+        irrigation_stake=irrigation["stake"],
+        verdicts=pd.concat(
+            [v[VERDICT_COLUMNS] for v in verdicts if not v.empty]
+            or [pd.DataFrame(columns=VERDICT_COLUMNS)],
+            ignore_index=True,
+        ),
+        crop=swept_crops[0] if swept_crops else "",
+        n_price_eur_per_kg_n=n_price,
+        grain_price_eur_t=grain_price,
+    )
+
+
+def _cell(value: Any, spec: str) -> str:
+    """One table cell: `spec` formats a finite number ("pct" for a share in %, "+.2f", ...);
+    missing numbers read "–", text stays text."""
+    if value is None or (isinstance(value, float) and value != value):
+        return "–"
+    if isinstance(value, str) or not spec:
+        return str(value)
+    if spec == "pct":
+        return f"{100 * float(value):.0f} %"
+    if spec == "pct1":  # already in percent
+        return f"{float(value):.1f} %"
+    return format(value, spec)
+
+
+def _text_table(frame: pd.DataFrame, columns: list[tuple[str, str, str]]) -> list[str]:
+    """Aligned lines of `frame`: `columns` are (column, header, spec); text columns (empty
+    spec) are left-aligned, numbers right-aligned."""
+    header = [title for _, title, _ in columns]
+    body = [
+        [_cell(row.get(name), spec) for name, _, spec in columns]
+        for row in frame.to_dict(orient="records")
+    ]
+    widths = [max(len(r[k]) for r in [header, *body]) for k in range(len(columns))]
+    lines = []
+    for cells in [header, *body]:
+        lines.append(
+            "  ".join(
+                c.ljust(w) if not spec else c.rjust(w)
+                for c, w, (_, _, spec) in zip(cells, widths, columns, strict=True)
+            ).rstrip()
+        )
+    return lines
+
+
+SKILL_COLUMNS = [
+    ("crop", "crop", ""),
+    ("forecast_point", "forecast", ""),
+    ("model_nrmse_pct", "nRMSE model", "pct1"),
+    ("field_mean_nrmse_pct", "nRMSE field mean", "pct1"),
+    ("skill_vs_field_mean", "skill", "+.2f"),
+    ("serves", "serves", ""),
+    ("served_nrmse_pct", "served nRMSE", "pct1"),
+    ("served_skill_vs_field_mean", "served skill", "+.2f"),
+    ("served_coverage_p10_p90", "served cover", "pct"),
+    ("verdict", "verdict (>= 0.15)", ""),
+    ("coverage_verdict", "cover 75-85 %", ""),
+]
 
 
 def format_evaluation(result: Evaluation) -> str:
-    """The evaluation as aligned text: the yield table, then the nitrogen table."""
-    width = max([len("strategy"), *(len(s) for s in result.nitrogen["strategy"])]) + 1
+    """The evaluation as aligned text: held-out skill, the season against the truth, nitrogen,
+    irrigation and the targets' verdicts."""
     lines = [
-        f"Yield forecast of the {result.season} season against the simulated final yield "
-        "(t/ha at the crop's standard moisture)",
-        f"{'crop':<14}{'as of':>12}{'fields':>7}{'MAE':>7}{'RMSE':>7}{'nRMSE':>8}{'bias':>7}"
-        f"{'cover':>7}{'RMSE field mean':>17}{'RMSE trend':>12}{'skill/mean':>12}",
+        f"Evaluation of {result.cooperative_id} (reference date {result.reference_date}, "
+        f"model {result.model_version})",
+        "",
+        "1. Held-out yield skill (leave-one-season-out), from the model's metadata. serves: "
+        "the model where its skill against the field mean reaches 0.15, else the field mean; "
+        "served: the forecast users get (the field mean's skill is 0).",
+        *_text_table(result.skill, SKILL_COLUMNS),
     ]
-    for row in result.yields.to_dict(orient="records"):
-        lines.append(
-            f"{row['crop']:<14}{row['as_of']:>12}{row['fields']:>7}{row['mae_t_ha']:>7.2f}"
-            f"{row['rmse_t_ha']:>7.2f}{row['nrmse_pct']:>7.1f}%{row['bias_t_ha']:>+7.2f}"
-            f"{100 * row['coverage_p10_p90']:>6.0f}%{row['field_mean_rmse_t_ha']:>17.2f}"
-            f"{row['trend_rmse_t_ha']:>12.2f}{row['skill_vs_field_mean']:>+12.2f}"
+    if not result.skill_leave_farm_out.empty:
+        lines += [
+            "",
+            "   Leave-farm-out (models trained on the other farms; what is served is decided "
+            "by leave-one-season-out):",
+            *_text_table(result.skill_leave_farm_out, SKILL_COLUMNS),
+        ]
+    lines += [
+        "",
+        f"2. The {result.season} season against the truth's final yield (t/ha at the crop's "
+        "standard moisture; the served forecast, data up to each date)",
+        *_text_table(
+            result.yields,
+            [
+                ("crop", "crop", ""),
+                ("as_of", "as of", ""),
+                ("season_progress_pct", "progress", "pct1"),
+                ("fields", "fields", "d"),
+                ("yield_source", "yield source", ""),
+                ("mae_t_ha", "MAE", ".2f"),
+                ("rmse_t_ha", "RMSE", ".2f"),
+                ("nrmse_pct", "nRMSE", "pct1"),
+                ("bias_t_ha", "bias", "+.2f"),
+                ("coverage_p10_p90", "cover", "pct"),
+                ("field_mean_rmse_t_ha", "RMSE field mean", ".2f"),
+                ("trend_rmse_t_ha", "RMSE trend", ".2f"),
+                ("skill_vs_field_mean", "skill/mean", "+.2f"),
+                ("coverage_verdict", "cover 75-85 %", ""),
+            ],
+        ),
+        "",
+        f"3. Nitrogen: season total N of the advice of {result.reference_date} against each "
+        f"field's best rate on its simulated sweep (N {result.n_price_eur_per_kg_n:.2f} EUR/kg, "
+        f"grain {result.grain_price_eur_t:.0f} EUR/t)",
+    ]
+    if not result.nitrogen.empty:
+        lines += _text_table(
+            result.nitrogen,
+            [
+                ("strategy", "strategy", ""),
+                ("crop", "crop", ""),
+                ("fields", "fields", "d"),
+                ("mean_n_kg_ha", "mean N", ".0f"),
+                ("mae_vs_eonr_kg_ha", "MAE vs EONR", ".1f"),
+                ("profit_lost_mean_eur_ha", "lost EUR/ha: mean", ".1f"),
+                ("profit_lost_median_eur_ha", "median", ".1f"),
+                ("profit_lost_max_eur_ha", "max", ".1f"),
+            ],
         )
     lines += [
         "",
-        f"Nitrogen, {result.crop}: season total N against the WOFOST economic optimum "
-        f"(N {result.n_price_eur_per_kg_n:.2f} EUR/kg, grain {result.grain_price_eur_t:.0f} "
-        "EUR/t; profit read from each field's simulated N sweep)",
-        f"{'strategy':<{width}}{'fields':>7}{'mean N':>8}{'MAE vs EONR':>13}"
-        f"{'profit lost EUR/ha: mean':>26}{'median':>8}{'max':>7}",
+        "   N advice per crop (n_rate_now > 0; the truth's response: the crops of its N sweep):",
+        *_text_table(
+            result.nitrogen_advice,
+            [
+                ("crop", "crop", ""),
+                ("fields", "fields", "d"),
+                ("fields_advised_n", "advised N", "d"),
+                ("mean_rate_now_kg_ha", "mean rate now", ".0f"),
+                ("model_response", "model response", ""),
+                ("truth_response", "truth response", ""),
+                ("n_last_useful_progress_pct", "last useful", "pct1"),
+                ("fields_advised_after_last_stage", "advised after it", "d"),
+            ],
+        ),
+        "",
+        "4. Irrigation: truth trigger events in the 7 days after the reference date against "
+        "advice with irrigation_mm > 0 dated in them (fields the truth's rule irrigates)",
+        *_text_table(
+            result.irrigation_triggers,
+            [
+                ("crop", "crop", ""),
+                ("windows", "fields", "d"),
+                ("event_windows", "with event", "d"),
+                ("hits", "hits", "d"),
+                ("hit_rate", "hit rate", "pct"),
+                ("flagged", "advised", "d"),
+                ("false_alarms", "false alarms", "d"),
+                ("false_alarm_ratio", "false-alarm ratio", "pct"),
+            ],
+        ),
+        "   Advised in those days on fields the simulation never irrigates (not scored): "
+        + (
+            ", ".join(
+                f"{row['crop']} {row['advised']} of {row['fields']}"
+                for row in result.irrigation_outside.to_dict(orient="records")
+            )
+            or "none"
+        ),
+        "",
+        "   Yield at stake of the advice against the truth's irrigated − rainfed gain of the "
+        "season:",
+        *_text_table(
+            result.irrigation_stake,
+            [
+                ("scope", "fields", ""),
+                ("crop", "crop", ""),
+                ("fields", "n", "d"),
+                ("stake_mean_t_ha", "stake t/ha", ".2f"),
+                ("gain_mean_t_ha", "gain t/ha", ".2f"),
+                ("ratio_of_means", "ratio", ".2f"),
+                ("median_ratio", "median ratio", ".2f"),
+                ("within_tolerance", "within 30 %", "pct"),
+            ],
+        ),
+        "",
+        "5. Targets",
+        *_text_table(
+            result.verdicts,
+            [
+                ("part", "part", ""),
+                ("crop", "crop", ""),
+                ("check", "check", ""),
+                ("value", "value", ".2f"),
+                ("target", "target", ""),
+                ("verdict", "verdict", ""),
+            ],
+        ),
     ]
-    for row in result.nitrogen.to_dict(orient="records"):
-        lines.append(
-            f"{row['strategy']:<{width}}{row['fields']:>7}{row['mean_n_kg_ha']:>8.0f}"
-            f"{row['mae_vs_eonr_kg_ha']:>13.1f}{row['profit_lost_mean_eur_ha']:>26.1f}"
-            f"{row['profit_lost_median_eur_ha']:>8.1f}{row['profit_lost_max_eur_ha']:>7.1f}"
-        )
     return "\n".join(lines)
+
+
+def evaluation_json(result: Evaluation) -> dict[str, Any]:
+    """The evaluation as one JSON-ready object (NaN as null)."""
+    return {
+        "cooperative_id": result.cooperative_id,
+        "reference_date": result.reference_date,
+        "model_version": result.model_version,
+        "season": result.season,
+        "skill": {
+            "leave_one_season_out": _records(result.skill),
+            "leave_farm_out": _records(result.skill_leave_farm_out),
+        },
+        "yield": _records(result.yields),
+        "nitrogen": {
+            "crop": result.crop,
+            "n_price_eur_per_kg_n": result.n_price_eur_per_kg_n,
+            "grain_price_eur_t": result.grain_price_eur_t,
+            "strategies": _records(result.nitrogen),
+            "advice": _records(result.nitrogen_advice),
+        },
+        "irrigation": {
+            "window_days": 7,
+            "triggers": _records(result.irrigation_triggers),
+            "outside_the_truth_rule": _records(result.irrigation_outside),
+            "stake": _records(result.irrigation_stake),
+        },
+        "verdicts": _records(result.verdicts),
+    }
 
 
 def evaluate_command(
@@ -595,8 +872,10 @@ def evaluate_command(
     ] = SAMPLE_TRUTH,
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Score the trained model's forecasts and advice for the season in progress against the
-    simulation's truth (generated data only: a real cooperative has no truth folder)."""
+    """Score the trained model and the stored advice of the reference date against a
+    simulation's truth: held-out yield skill and what is served, the season in progress against
+    the final yield, nitrogen against each field's best rate, irrigation against the triggered
+    run, with a verdict per target (generated data only: a real cooperative has no truth)."""
     settings = Settings.from_env(workspace)
     if not truth.is_dir():
         raise _fail(f"no truth folder at {truth}; pass --truth DIR")
@@ -605,21 +884,7 @@ def evaluate_command(
     model = _load_model(settings)
     result = evaluate_models(settings, engine, model, data, truth)
     if json_output:
-        typer.echo(
-            json.dumps(
-                {
-                    "season": result.season,
-                    "yield": _records(result.yields),
-                    "nitrogen": {
-                        "crop": result.crop,
-                        "n_price_eur_per_kg_n": result.n_price_eur_per_kg_n,
-                        "grain_price_eur_t": result.grain_price_eur_t,
-                        "strategies": _records(result.nitrogen),
-                    },
-                },
-                indent=1,
-            )
-        )
+        typer.echo(json.dumps(evaluation_json(result), indent=1))
         return
     typer.echo(format_evaluation(result))
 
