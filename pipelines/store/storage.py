@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import tempfile
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -90,13 +92,33 @@ def connect(url: str) -> Engine:
         @sa.event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
+            _use_wal(cur)
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
         return engine
     return sa.create_engine(url, pool_pre_ping=True)
+
+
+def _use_wal(cursor: Any) -> None:
+    """Put the SQLite database in WAL mode (it stays so: later connections only read the mode).
+
+    Switching a new database to WAL needs its exclusive lock, and SQLite answers "database is
+    locked" at once, without waiting, while another connection holds a transaction (a second
+    process creating the same new workspace): wait and try again, up to the busy timeout.
+    """
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+        return
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def open_workspace(workspace: Workspace) -> Engine:
