@@ -453,6 +453,49 @@ class Evaluation:
     grain_price_eur_t: float
 
 
+def _nitrogen_decisions(
+    engine: Engine,
+    settings: Settings,
+    data: WorkspaceData,
+    reference: pd.Timestamp,
+    reference_advice: pd.DataFrame,
+) -> pd.DataFrame:
+    """Per field: the season total N recommended on the latest evaluation date at which its
+    crop was still before `n_last_useful_progress`, and that date (stored advice runs)."""
+    import pandas as pd
+
+    from agri_app.advice_service import refresh_advice, stored_advice
+
+    last_useful = data.crops.set_index("crop_id")["n_last_useful_progress"].astype(float)
+    chosen: dict[str, tuple[pd.Timestamp, float]] = {}
+    for offset in sorted(EVALUATION_OFFSETS_DAYS):  # the reference date first, then earlier
+        day = reference - pd.Timedelta(days=offset)
+        if offset == 0:
+            advice = reference_advice
+        else:
+            run = refresh_advice(
+                engine,
+                settings,
+                trigger="evaluate",
+                cooperative_id=data.cooperative_id,
+                as_of=day,
+                data=data,
+            ).run
+            stored = stored_advice(engine, run_id=run.run_id)
+            assert stored is not None
+            advice = stored.table
+        progress = advice["season_progress_pct"] / 100.0
+        before = progress < advice["crop"].map(last_useful)
+        usable = advice[before & advice["n_total_recommended_kg_ha"].notna()]
+        totals = usable["n_total_recommended_kg_ha"].astype(float)
+        for field_id, total in zip(usable["field_id"], totals, strict=True):
+            chosen.setdefault(str(field_id), (day, float(total)))
+    return pd.DataFrame(
+        [(f, d, n) for f, (d, n) in chosen.items()],
+        columns=["field_id", "decided_on", "n_total_recommended_kg_ha"],
+    ).set_index("field_id")
+
+
 def _truth_table(truth_dir: Path, name: str) -> pd.DataFrame:
     import pandas as pd
 
@@ -575,6 +618,11 @@ def evaluate_models(
     assert stored is not None
     advice = stored.table
 
+    # N is decided while it still pays: score each field's recommendation from the latest
+    # evaluation date at which its crop had not passed its last useful stage (the reference
+    # date's advice, once a crop is past that stage, only repeats the N the farm applied).
+    decided = _nitrogen_decisions(engine, settings, data, reference, advice)
+
     prices = metadata["prices"]
     n_price = float(prices["n_eur_per_kg_n"])
     # The truth's optimum is defined by its price ratio (kg grain per kg N) and N price.
@@ -588,7 +636,12 @@ def evaluate_models(
     nitrogen_tables, verdicts = [], [yield_verdicts(skill)]
     for crop in swept_crops:
         swept = sorted(set(sweep["field_id"]) & set(crop_of_field[crop_of_field == crop].index))
-        recommended = recommended_all[recommended_all.index.isin(swept)]
+        swept = [f for f in swept if f in recommended_all.index]  # the workspace's fields
+        recommended = (
+            decided["n_total_recommended_kg_ha"]
+            .reindex(swept)
+            .fillna(recommended_all.reindex(swept))
+        )
         history = data.seasons[(data.seasons["crop"] == crop) & data.seasons[TARGET].notna()]
         history_n = history.astype({"season": np.int64}).merge(
             totals, on=["field_id", "season"], how="left"
@@ -601,6 +654,7 @@ def evaluate_models(
             ),
             **flat_rate_strategies(recommended.index),
             "farm plan (as planned in the simulation)": planned_n.reindex(recommended.index),
+            f"model recommendation as of {reference:%Y-%m-%d}": recommended_all.reindex(swept),
         }
         table = nitrogen_evaluation(
             strategies, sweep[sweep["field_id"].isin(swept)], eonr, grain_price, n_price
@@ -744,9 +798,11 @@ def format_evaluation(result: Evaluation) -> str:
             ],
         ),
         "",
-        f"3. Nitrogen: season total N of the advice of {result.reference_date} against each "
-        f"field's best rate on its simulated sweep (N {result.n_price_eur_per_kg_n:.2f} EUR/kg, "
-        f"grain {result.grain_price_eur_t:.0f} EUR/t)",
+        "3. Nitrogen: season total N recommended against each field's best rate on its "
+        f"simulated sweep (N {result.n_price_eur_per_kg_n:.2f} EUR/kg, grain "
+        f"{result.grain_price_eur_t:.0f} EUR/t). 'model recommendation' is the advice of the "
+        "latest evaluation date at which the field's crop was still before its last useful "
+        f"stage for N; the advice of {result.reference_date} is listed too.",
     ]
     if not result.nitrogen.empty:
         lines += _text_table(
