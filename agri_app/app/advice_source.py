@@ -148,9 +148,19 @@ def refresh_status(scope: Scope) -> RefreshJob | None:
     return _jobs().jobs.get(scope.cooperative_id)
 
 
-@st.fragment(run_every=1.0)
 def refresh_banner(scope: Scope) -> None:
-    """Progress of a running refresh; when it ends, one rerun shows the new advice."""
+    """Progress of a running refresh of the scope's cooperative; nothing, and no periodic
+    rerun, when there is none to watch."""
+    job = refresh_status(scope)
+    if job is None or (job.finished and st.session_state.get("_refresh_seen", True)):
+        return
+    _live_refresh_banner(scope)
+
+
+@st.fragment(run_every=1.0)
+def _live_refresh_banner(scope: Scope) -> None:
+    """Redrawn every second while the refresh runs; when it ends, one rerun of the page shows
+    the new advice (or the error, once)."""
     job = refresh_status(scope)
     if job is None:
         return
@@ -159,10 +169,12 @@ def refresh_banner(scope: Scope) -> None:
         st.progress(share, text=f"Refreshing advice after the {job.trigger}: {job.message}")
         st.session_state["_refresh_seen"] = False
         return
-    if job.error:
+    if job.error:  # shown until the page is run again
+        st.session_state["_refresh_seen"] = True
         st.error(f"The advice refresh failed ({job.error}); `agri advise` shows the full error.")
         return
-    if not st.session_state.get("_refresh_seen", True):
-        st.session_state["_refresh_seen"] = True
-        field_advice.clear()
-        st.rerun(scope="app")
+    if st.session_state.get("_refresh_seen", True):
+        return  # this page has already been rerun for it
+    st.session_state["_refresh_seen"] = True
+    field_advice.clear()
+    st.rerun(scope="app")

@@ -207,3 +207,43 @@ def test_every_advice_setting_is_in_the_fingerprint_and_training_settings_are_no
     assert settings_fingerprint(replace(base, workspace_dir=Path("elsewhere"))) == (
         settings_fingerprint(base)
     )
+
+
+def test_the_apps_background_refresh_recomputes_after_a_change(
+    trained: Trained, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    import streamlit as st
+
+    from agri_app.app import advice_source
+    from pipelines.store.access import Scope
+
+    monkeypatch.setenv("AGRI_WORKSPACE", str(trained.workspace))
+    st.cache_resource.clear()
+    scope = Scope("agro", "agronomist", COOP)
+
+    def run() -> advice_source.RefreshJob:
+        assert advice_source.start_refresh(scope, "upload")
+        job = advice_source.refresh_status(scope)
+        assert job is not None
+        deadline = time.monotonic() + 120
+        while not job.finished and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert job.finished and not job.error, job.error
+        return job
+
+    engine = _engine(trained.workspace)
+    refresh_advice(engine, Settings.from_env(trained.workspace), trigger="test")
+    assert run().message == "advice is up to date: nothing changed"
+    field = sorted(load_workspace(engine).fields["field_id"])[-1]
+    with engine.begin() as conn:
+        conn.execute(
+            sa.update(schema.satellite_observations)
+            .where(schema.satellite_observations.c.field_id == field)
+            .values(ndvi_mean=schema.satellite_observations.c.ndvi_mean * 0.95)
+        )
+    assert run().message == "advice refreshed: 1 field(s) recomputed, 7 unchanged"
+    latest = stored_advice(engine)
+    assert latest is not None and latest.run.trigger == "upload"
+    st.cache_resource.clear()
