@@ -1,6 +1,6 @@
 """Benchmark: cleaning and daily interpolation of 1,000 fields x 60 observation dates.
 
-Times `pipelines.sources.satellite.cleaning.clean_time_series` (vectorised over fields) against the
+Times `pipelines.agronomy.index_cleaning.clean_time_series` (vectorised over fields) against the
 naive
 per-field pandas loop of `tests/pipelines/satellite/reference.py`, checks that both give the same
 Dataset, and prints the times and their ratio. Target: the vectorised version at least 20x faster.
@@ -23,7 +23,7 @@ import xarray as xr
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # for the reference implementation, which lives with the tests
 
-from pipelines.sources.satellite.cleaning import CleaningParameters, clean_time_series  # noqa: E402
+from pipelines.agronomy.index_cleaning import CleaningParameters, clean_time_series  # noqa: E402
 from tests.pipelines.satellite.reference import clean_per_field  # noqa: E402
 
 TARGET_SPEEDUP = 20.0

@@ -14,6 +14,9 @@ import pytest
 import sqlalchemy as sa
 from pyproj import Geod
 
+from pipelines.agronomy.season_grid import SeasonSources
+from pipelines.agronomy.weather import daily_reference_et
+from pipelines.sources.bundle import Bundle
 from pipelines.store import schema, storage
 
 REPO = Path(__file__).resolve().parents[1]
@@ -277,3 +280,17 @@ def dump_database(url: str) -> dict[str, list[tuple]]:
             out[name] = sorted((tuple(r) for r in rows), key=lambda r: tuple(map(str, r)))
     engine.dispose()
     return out
+
+
+def bundle_sources(bundle: Bundle, sensors: pd.DataFrame | None = None) -> SeasonSources:
+    """`SeasonSources` straight from a bundle read in a test (the product reads the workspace
+    through `pipelines.store.loader`), with reference ET per station."""
+    return SeasonSources(
+        fields=bundle.fields,
+        seasons=bundle.seasons,
+        crops=bundle.crops,
+        weather=daily_reference_et(bundle.weather, bundle.stations),
+        operations=bundle.operations,
+        satellite=bundle.satellite,
+        **({} if sensors is None else {"sensors": sensors}),
+    )

@@ -10,7 +10,7 @@ How leakage is kept out:
   earlier of `as_of` and the harvest date (the harvest counts only once it has happened) and
   aligns it by sowing date (so a winter wheat season crossing 1 January is one row, by crop age);
 - the satellite series is cleaned and smoothed from the observations up to that end only
-  (`pipelines.sources.satellite.cleaning`'s filters, applied per row on the sowing-aligned grid:
+  (`pipelines.agronomy.index_cleaning`'s filters, applied per row on the sowing-aligned grid:
   the same
   result as `clean_time_series(..., start=sowing, end=end)` for that field);
 - the water balance is causal (`pipelines.agronomy.waterbalance`);
@@ -36,6 +36,12 @@ import pandas as pd
 import xarray as xr
 from numpy.typing import NDArray
 
+from pipelines.agronomy.index_cleaning import (
+    ACCEPTED,
+    CleaningParameters,
+    daily_smoothed,
+    reject_observations,
+)
 from pipelines.agronomy.season_grid import SeasonSources, blockwise, season_inputs
 from pipelines.agronomy.waterbalance import (
     STAGES,
@@ -44,12 +50,6 @@ from pipelines.agronomy.waterbalance import (
     water_balance_block,
 )
 from pipelines.agronomy.weather import growing_degree_days
-from pipelines.sources.satellite.cleaning import (
-    ACCEPTED,
-    CleaningParameters,
-    daily_smoothed,
-    reject_observations,
-)
 
 Array = NDArray[np.float64]
 

@@ -16,7 +16,7 @@ The Dataset holds, per row: the soil (field capacity, wilting point, rooting dep
 parameters from the crop table (a crop is a row of that table, never a code path), and the number
 of valid days `n_days`; per row and day: weather with reference ET (`pipelines.agronomy.weather.
 daily_reference_et`), gross irrigation, the raw satellite observations (for the leakage-safe
-cleaning of `pipelines.sources.satellite.cleaning`), and the daily sensor aggregates per probe
+cleaning of `pipelines.agronomy.index_cleaning`), and the daily sensor aggregates per probe
 depth.
 Sources are checked once here; code past this point trusts the Dataset.
 """
@@ -32,9 +32,6 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 import xarray as xr
-
-from pipelines.agronomy.weather import KRS_INTERIOR, daily_reference_et
-from pipelines.sources.bundle import Bundle
 
 # Daily weather variables on the grid; `wind_used_m_s` and `rh_min_pct` feed the FAO-56 eq. 62
 # climate adjustment of Kc, with FAO-56's fallbacks already applied by `daily_reference_et`.
@@ -85,26 +82,6 @@ class SeasonSources:
         default_factory=lambda: _empty(("field_id", "date", *SATELLITE_VARIABLES))
     )
     sensors: pd.DataFrame = dataclass_field(default_factory=lambda: _empty(SENSOR_COLUMNS))
-
-    @classmethod
-    def from_bundle(
-        cls,
-        bundle: Bundle,
-        sensors: pd.DataFrame | None = None,
-        *,
-        krs: float = KRS_INTERIOR,
-    ) -> SeasonSources:
-        """Sources from a `pipelines.sources.bundle.Bundle`, with reference ET computed per
-        station."""
-        return cls(
-            fields=bundle.fields,
-            seasons=bundle.seasons,
-            crops=bundle.crops,
-            weather=daily_reference_et(bundle.weather, bundle.stations, krs=krs),
-            operations=bundle.operations,
-            satellite=bundle.satellite,
-            sensors=_empty(SENSOR_COLUMNS) if sensors is None else sensors,
-        )
 
 
 def season_requests(

@@ -21,9 +21,8 @@ from agri_app.cli import app as cli_app
 from agri_app.cli_models import format_skill_table, models_app
 from agri_app.settings import Settings
 from models.yield_model import train_yield_model
-from pipelines.agronomy.season_grid import SeasonSources
 from pipelines.sources.bundle import read_bundle
-from tests.conftest import SAMPLE_BUNDLE
+from tests.conftest import SAMPLE_BUNDLE, bundle_sources
 from tests.models.factories import FAST, training_rows
 
 REQUIRED = (
@@ -236,7 +235,7 @@ def test_build_advice_gives_one_row_per_field(bundle_dir: Path) -> None:
         training_rows(crops=("winter_wheat",), seasons=(2019, 2020, 2021)), FAST
     )
     advice = build_advice(
-        SeasonSources.from_bundle(bundle),
+        bundle_sources(bundle),
         bundle.stations,
         bundle.forecast,
         model,
@@ -285,7 +284,7 @@ def test_build_advice_serves_the_field_mean_where_the_model_has_no_skill(
     )
     model = replace(trained, crops={"winter_wheat": wheat})
     advice = build_advice(
-        SeasonSources.from_bundle(bundle),
+        bundle_sources(bundle),
         bundle.stations,
         bundle.forecast,
         model,

@@ -21,9 +21,9 @@ from models.irrigation import (
     weather_scenarios,
     yield_at_stake_t_ha,
 )
-from pipelines.agronomy.season_grid import SeasonSources
 from pipelines.agronomy.waterbalance import run_soil_water_balance, water_balance_table
 from pipelines.sources.bundle import read_bundle
+from tests.conftest import bundle_sources
 
 START = pd.Timestamp("2025-06-01")
 ADVICE = START + pd.Timedelta(days=2)  # day 3: 15 mm depleted
@@ -322,7 +322,7 @@ def test_projection_runs_over_the_forecast_and_the_climatology_to_the_season_end
     bundle_dir: Path,
 ) -> None:
     bundle = read_bundle(bundle_dir)  # reference date 2025-06-01, A1 maize sown 2025-04-25
-    sources = SeasonSources.from_bundle(bundle)
+    sources = bundle_sources(bundle)
     as_of = pd.Timestamp("2025-05-20")
     days = pd.date_range(as_of + pd.Timedelta(days=1), periods=7)
     forecast = pd.DataFrame(

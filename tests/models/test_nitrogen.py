@@ -39,9 +39,9 @@ from models.yield_model import (
     predict_with,
     train_yield_model,
 )
-from pipelines.agronomy.season_grid import SeasonSources
 from pipelines.crops import builtin_crops
 from pipelines.sources.bundle import read_bundle
+from tests.conftest import bundle_sources
 from tests.models.factories import FAST, training_rows
 
 TRIAL = Path(__file__).resolve().parents[1] / "data" / "minnesota_2012.csv"
@@ -476,7 +476,7 @@ def test_the_nitrogen_model_round_trips_through_the_registry_json(model: YieldMo
 
 def test_the_water_outlook_uses_past_years_and_nothing_after_the_date(bundle_dir: Path) -> None:
     bundle = read_bundle(bundle_dir)  # weather from 2023-10-01; A2 wheat sown 2024-10-25
-    sources = SeasonSources.from_bundle(bundle)
+    sources = bundle_sources(bundle)
     requests = pd.DataFrame({"field_id": ["A2"], "season": [2025], "as_of": ["2025-05-20"]})
     result = water_outlook(sources, requests, {WHEAT: 290.0})
     # One past year has weather for 2024-05-21 .. 2024-08-11: one member.

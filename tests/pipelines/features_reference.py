@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from pipelines.agronomy.features import FEATURE_COLUMNS, INDICES, WINDOWS, FeatureParameters
+from pipelines.agronomy.index_cleaning import clean_time_series
 from pipelines.agronomy.season_grid import SeasonSources
 from pipelines.agronomy.waterbalance import WaterBalanceParameters
-from pipelines.sources.satellite.cleaning import clean_time_series
 
 
 def kc_adjustment(u2: float, rh_min: float, height: float) -> float:

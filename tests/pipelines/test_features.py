@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from pipelines.agronomy.features import FEATURE_COLUMNS, FeatureParameters, build_features
 from pipelines.agronomy.season_grid import SeasonSources, season_requests
 from pipelines.sources.bundle import read_bundle
+from tests.conftest import bundle_sources
 from tests.pipelines.features_reference import reference_features
 from tests.pipelines.season_data import synthetic_sources
 
@@ -62,7 +63,7 @@ def test_features_equal_the_request_by_request_reference(sources: SeasonSources)
 
 def test_features_equal_the_reference_on_the_sample_cooperative() -> None:
     bundle = read_bundle(REPO / "sample_data" / "demo")
-    sources = SeasonSources.from_bundle(bundle)
+    sources = bundle_sources(bundle)
     fields = sorted(set(bundle.seasons["field_id"]))[:2]
     requests = season_requests(
         bundle.seasons[bundle.seasons["field_id"].isin(fields)],

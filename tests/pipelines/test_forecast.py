@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipelines.agronomy.season_grid import SeasonSources
 from pipelines.agronomy.waterbalance import water_balance_table
 from pipelines.agronomy.weather import daily_reference_et, saturation_vapour_pressure_kpa
 from pipelines.sources.bundle import read_bundle
@@ -36,6 +35,7 @@ from pipelines.sources.forecast import (
     write_forecast_csv,
 )
 from pipelines.tables import InputError
+from tests.conftest import bundle_sources
 
 SAMPLE_BUNDLE = Path(__file__).resolve().parents[2] / "sample_data" / "demo"
 ISSUED = date(2025, 6, 1)
@@ -361,9 +361,7 @@ def test_the_water_balance_can_run_ahead_over_the_forecast(bundle_dir: Path) -> 
     _forecast_rows().to_csv(bundle_dir / "forecast.csv", index=False)  # 2025-06-02 … 06-04
     bundle = read_bundle(bundle_dir)
     ahead = weather_with_forecast(bundle.weather, bundle.forecast)
-    sources = replace(
-        SeasonSources.from_bundle(bundle), weather=daily_reference_et(ahead, bundle.stations)
-    )
+    sources = replace(bundle_sources(bundle), weather=daily_reference_et(ahead, bundle.stations))
     requests = pd.DataFrame({"field_id": ["A1"], "season": [2025], "as_of": ["2025-06-04"]})
     balance = water_balance_table(sources, requests).set_index("date")
     assert balance.index.max() == pd.Timestamp("2025-06-04")

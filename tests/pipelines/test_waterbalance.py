@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from pipelines.agronomy.season_grid import SeasonSources, season_inputs
+from pipelines.agronomy.season_grid import season_inputs
 from pipelines.agronomy.waterbalance import (
     WaterBalanceParameters,
     climate_adjustment,
@@ -30,6 +30,7 @@ from pipelines.agronomy.waterbalance import (
 )
 from pipelines.crops import builtin_crops
 from pipelines.sources.bundle import read_bundle
+from tests.conftest import bundle_sources
 from tests.pipelines.features_reference import (
     balance_one_season,
     kc_series,
@@ -384,7 +385,7 @@ def test_water_balance_table_on_a_bundle_with_probes(bundle_dir: Path) -> None:
             for depth, vwc in ((10.0, 0.22), (30.0, 0.25), (60.0, 0.27))
         ]
     )
-    sources = SeasonSources.from_bundle(bundle, sensors)
+    sources = bundle_sources(bundle, sensors)
     requests = pd.DataFrame(
         {"field_id": ["A2", "A1"], "season": [2024, 2024], "as_of": ["2024-09-01"] * 2}
     )
@@ -434,7 +435,7 @@ def test_a_crop_added_as_a_row_runs_without_code_changes(bundle_dir: Path) -> No
     seasons = pd.read_csv(bundle_dir / "seasons.csv", dtype=str, keep_default_na=False)
     seasons.loc[seasons["field_id"].eq("B1"), "crop"] = "winter_rapeseed"
     seasons.to_csv(bundle_dir / "seasons.csv", index=False)
-    sources = SeasonSources.from_bundle(read_bundle(bundle_dir))
+    sources = bundle_sources(read_bundle(bundle_dir))
     requests = pd.DataFrame({"field_id": ["B1"], "season": [2024], "as_of": ["2024-08-10"]})
     inputs = season_inputs(sources, requests)
     balance = season_water_balance(inputs)
@@ -445,13 +446,13 @@ def test_a_crop_added_as_a_row_runs_without_code_changes(bundle_dir: Path) -> No
 
 
 def test_as_of_before_sowing_gives_no_days(bundle_dir: Path) -> None:
-    sources = SeasonSources.from_bundle(read_bundle(bundle_dir))
+    sources = bundle_sources(read_bundle(bundle_dir))
     requests = pd.DataFrame({"field_id": ["A1"], "season": [2024], "as_of": ["2023-10-01"]})
     assert water_balance_table(sources, requests).empty
 
 
 def test_missing_weather_is_reported_with_the_fix(bundle_dir: Path) -> None:
-    sources = SeasonSources.from_bundle(read_bundle(bundle_dir))
+    sources = bundle_sources(read_bundle(bundle_dir))
     requests = pd.DataFrame({"field_id": ["A2"], "season": [2025], "as_of": ["2025-07-01"]})
     with pytest.raises(ValueError, match="is as_of after the last weather day"):
         season_inputs(sources, requests)

@@ -1,6 +1,6 @@
 """The slow, obviously-correct cleaning: one field at a time, with pandas, step by step.
 
-It implements the rules of `pipelines.sources.satellite.cleaning` from their description, not from
+It implements the rules of `pipelines.agronomy.index_cleaning` from their description, not from
 the
 vectorised code; the tests and `benchmarks/satellite.py` check that both give the same result.
 """
@@ -14,7 +14,7 @@ import pandas as pd
 import xarray as xr
 from scipy.signal import savgol_filter
 
-from pipelines.sources.satellite.cleaning import CleaningParameters
+from pipelines.agronomy.index_cleaning import CleaningParameters
 
 INDICES = ("ndvi", "ndre", "ndmi")
 

@@ -11,7 +11,7 @@ import xarray as xr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipelines.sources.satellite.cleaning import (
+from pipelines.agronomy.index_cleaning import (
     ACCEPTED,
     NO_OBSERVATION,
     REJECTED_CLOUDY,

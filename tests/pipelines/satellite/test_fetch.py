@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from pipelines.agronomy.index_cleaning import clean_time_series
 from pipelines.sources.bundle import read_bundle
-from pipelines.sources.satellite.cleaning import clean_time_series
 from pipelines.sources.satellite.connection import SentinelHubConnection
 from pipelines.sources.satellite.fetch import (
     UnknownFieldsError,
