@@ -95,6 +95,16 @@ def _feature_parameters(settings: Settings) -> FeatureParameters:
     )
 
 
+def require_model(settings: Settings) -> str:
+    """The latest model's version, without loading it; no model names `agri train`."""
+    from models.registry import ModelNotFoundError, ModelRegistry
+
+    try:
+        return ModelRegistry(settings.workspace.models_dir).latest()
+    except ModelNotFoundError as exc:
+        raise _fail(str(exc)) from None
+
+
 def _load_model(settings: Settings) -> YieldModel:
     from models.registry import ModelNotFoundError, ModelRegistry
 

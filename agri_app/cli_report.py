@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from agri_app.cli_models import _fail, _load_model, _progress, load_data, open_engine
+from agri_app.cli_models import _fail, _progress, load_data, open_engine, require_model
 from agri_app.cli_options import CooperativeOption, WorkspaceOption
 from agri_app.settings import Settings
 
@@ -213,7 +213,7 @@ def weekly_command(
         raise _fail(
             f"unknown farm(s) {', '.join(unknown)}; the cooperative has {', '.join(sorted(known))}"
         )
-    _load_model(settings)
+    require_model(settings)
     _progress(f"writing the reports of {week} ...")
     written = write_reports(
         settings,

@@ -14,8 +14,7 @@ import pytest
 import sqlalchemy as sa
 from pyproj import Geod
 
-from pipelines.agronomy.season_grid import SeasonSources
-from pipelines.agronomy.weather import daily_reference_et
+from pipelines.agronomy.season_grid import SeasonSources, season_sources
 from pipelines.sources.bundle import Bundle
 from pipelines.store import schema, storage
 
@@ -284,13 +283,5 @@ def dump_database(url: str) -> dict[str, list[tuple]]:
 
 def bundle_sources(bundle: Bundle, sensors: pd.DataFrame | None = None) -> SeasonSources:
     """`SeasonSources` straight from a bundle read in a test (the product reads the workspace
-    through `pipelines.store.loader`), with reference ET per station."""
-    return SeasonSources(
-        fields=bundle.fields,
-        seasons=bundle.seasons,
-        crops=bundle.crops,
-        weather=daily_reference_et(bundle.weather, bundle.stations),
-        operations=bundle.operations,
-        satellite=bundle.satellite,
-        **({} if sensors is None else {"sensors": sensors}),
-    )
+    through `pipelines.store.loader`)."""
+    return season_sources(bundle, sensors)

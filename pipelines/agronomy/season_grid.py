@@ -27,11 +27,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import date
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import numpy as np
 import pandas as pd
 import xarray as xr
+
+from pipelines.agronomy.weather import daily_reference_et
 
 # Daily weather variables on the grid; `wind_used_m_s` and `rh_min_pct` feed the FAO-56 eq. 62
 # climate adjustment of Kc, with FAO-56's fallbacks already applied by `daily_reference_et`.
@@ -82,6 +84,39 @@ class SeasonSources:
         default_factory=lambda: _empty(("field_id", "date", *SATELLITE_VARIABLES))
     )
     sensors: pd.DataFrame = dataclass_field(default_factory=lambda: _empty(SENSOR_COLUMNS))
+
+
+class SeasonTables(Protocol):
+    """Tables with the bundle's columns: a `pipelines.sources.bundle.Bundle` or the workspace
+    loader's `WorkspaceData` (this module imports neither)."""
+
+    @property
+    def fields(self) -> pd.DataFrame: ...
+    @property
+    def seasons(self) -> pd.DataFrame: ...
+    @property
+    def crops(self) -> pd.DataFrame: ...
+    @property
+    def stations(self) -> pd.DataFrame: ...
+    @property
+    def weather(self) -> pd.DataFrame: ...
+    @property
+    def operations(self) -> pd.DataFrame: ...
+    @property
+    def satellite(self) -> pd.DataFrame: ...
+
+
+def season_sources(tables: SeasonTables, sensors: pd.DataFrame | None = None) -> SeasonSources:
+    """The `SeasonSources` of bundle-shaped tables, with reference ET computed per station."""
+    return SeasonSources(
+        fields=tables.fields,
+        seasons=tables.seasons,
+        crops=tables.crops,
+        weather=daily_reference_et(tables.weather, tables.stations),
+        operations=tables.operations,
+        satellite=tables.satellite,
+        sensors=_empty(SENSOR_COLUMNS) if sensors is None else sensors,
+    )
 
 
 def season_requests(

@@ -26,8 +26,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from pipelines.agronomy.season_grid import SENSOR_COLUMNS, SeasonSources
-from pipelines.agronomy.weather import daily_reference_et
+from pipelines.agronomy.season_grid import SENSOR_COLUMNS, SeasonSources, season_sources
 from pipelines.crops import CROP_COLUMNS
 from pipelines.sources.bundle import (
     DEVICE_COLUMNS,
@@ -80,15 +79,7 @@ class WorkspaceData:
 
     def sources(self) -> SeasonSources:
         """The inputs of the water balance and the features, with reference ET per station."""
-        return SeasonSources(
-            fields=self.fields,
-            seasons=self.seasons,
-            crops=self.crops,
-            weather=daily_reference_et(self.weather, self.stations),
-            operations=self.operations,
-            satellite=self.satellite,
-            sensors=self.sensors,
-        )
+        return season_sources(self, self.sensors)
 
     def subset(self, field_ids: Sequence[str]) -> WorkspaceData:
         """The same data restricted to `field_ids` (and their stations)."""
