@@ -36,6 +36,9 @@ class LogFormat(StrEnum):
     wide = "wide"
     sentek = "sentek"
     davis = "davis"
+    hobo = "hobo"
+    toa5 = "toa5"
+    ambient = "ambient"
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:

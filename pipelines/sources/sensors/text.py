@@ -8,6 +8,7 @@ instead of being guessed at, because decoding it as Latin-1 would turn "°C" int
 
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -15,6 +16,7 @@ from functools import cached_property
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from pipelines.tables import InputError, Problem
@@ -179,6 +181,7 @@ def read_body(
     header_lines: int,
     column_names: list[str],
     column_types: dict[str, pa.DataType] | None = None,
+    delimiter: str = ",",
 ) -> CsvBody:
     """Read the rows after `header_lines` into a table with `column_names`.
 
@@ -186,7 +189,8 @@ def read_body(
     not convert or any row has the wrong number of fields (the caller then reads again as text).
     Without, every column is a string and rows with the wrong number of fields come back as
     `bad_lines` with their line numbers; a short last line without a line break is reported
-    as truncated.
+    as truncated. `delimiter` is the field separator (vendor exports in some locales use ';'
+    or tabs).
     """
     body = text.body(header_lines)
     if not body or (bytes(body[:4096]).isspace() and bytes(body).isspace()):
@@ -198,7 +202,7 @@ def read_body(
         table = pacsv.read_csv(
             pa.BufferReader(pa.py_buffer(body)),
             read_options=read_options,
-            parse_options=pacsv.ParseOptions(ignore_empty_lines=False),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(column_types=column_types),
         )
         lines = np.arange(table.num_rows, dtype=np.int64) + header_lines + 1
@@ -215,7 +219,9 @@ def read_body(
         read_options=pacsv.ReadOptions(
             column_names=column_names, block_size=1 << 24, use_threads=False
         ),
-        parse_options=pacsv.ParseOptions(ignore_empty_lines=False, invalid_row_handler=collect),
+        parse_options=pacsv.ParseOptions(
+            delimiter=delimiter, ignore_empty_lines=False, invalid_row_handler=collect
+        ),
         convert_options=pacsv.ConvertOptions(
             column_types=dict.fromkeys(column_names, pa.string()),
             strings_can_be_null=False,
@@ -238,7 +244,7 @@ def read_body(
         number = header_lines + 1 + offset
         decoded = raw.decode("utf-8", errors="replace")
         if next_bad is not None and decoded == next_bad:
-            fields = decoded.count(",") + 1
+            fields = decoded.count(delimiter) + 1
             if text.is_truncated_tail(number) and fields < expected:
                 reason = (
                     "the last line is cut off (it has no line break and fewer fields than the "
@@ -254,3 +260,36 @@ def read_body(
         else:
             row_lines.append(number)
     return CsvBody(table, np.asarray(row_lines, dtype=np.int64), bad)
+
+
+def split_cells(line: str, delimiter: str = ",") -> list[str]:
+    """The cells of one header line, quotes removed (a quoted cell may hold the delimiter)."""
+    return [cell.strip() for cell in next(csv.reader([line], delimiter=delimiter), [])]
+
+
+def guess_delimiter(line: str) -> str:
+    """The separator that splits `line` into the most cells (',' when none does)."""
+    counts = {sep: len(split_cells(line, sep)) for sep in (",", ";", "\t", "|")}
+    best = max(counts, key=lambda sep: counts[sep])
+    return best if counts[best] > 1 else ","
+
+
+def blank_cells(body: CsvBody, markers: frozenset[str]) -> CsvBody:
+    """`body` with cells equal to a missing-value marker (e.g. TOA5's "NAN") made empty."""
+    columns = []
+    for column in body.table.columns:
+        trimmed = pc.utf8_trim_whitespace(column)
+        is_marker = pc.is_in(pc.utf8_upper(trimmed), value_set=pa.array(sorted(markers)))
+        columns.append(pc.if_else(is_marker, "", column))
+    return CsvBody(pa.table(columns, names=body.table.column_names), body.lines, body.bad_lines)
+
+
+def describe_head(text: LogText, lines: int = 3) -> str:
+    """What the start of a file looks like, for a message about a file we cannot read."""
+    head = [line for line in text.head(lines) if line.strip()][:lines]
+    shown = " | ".join(repr(line[:80] + ("…" if len(line) > 80 else "")) for line in head)
+    first = head[0] if head else ""
+    separator = guess_delimiter(first)
+    name = {",": "commas", **DELIMITER_NAMES}[separator]
+    cells = len(split_cells(first, separator))
+    return f"it starts with {shown} ({cells} field(s) separated by {name} on line 1)"
