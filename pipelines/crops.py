@@ -6,6 +6,7 @@ from importlib import resources
 
 import pandas as pd
 
+from pipelines.agronomy.cropmodel import SUPPORTED_MODELS
 from pipelines.tables import ColumnSpec, ProblemLog, check_table, read_csv_strings
 
 CROP_COLUMNS: tuple[ColumnSpec, ...] = (
@@ -41,7 +42,19 @@ CROP_COLUMNS: tuple[ColumnSpec, ...] = (
     ),
     ColumnSpec("n_max_single_dose_kg_ha", "float", required=False, lo=0, hi=600),
     ColumnSpec("n_splits", "int", required=False, lo=1, hi=6),
+    # Optional, no default: a blank wofost_model means the crop has no crop model.
+    ColumnSpec(
+        "wofost_model",
+        "text",
+        required=False,
+        choices=SUPPORTED_MODELS,
+        choices_hint=f"use one of {', '.join(SUPPORTED_MODELS)}, or leave it blank (no model)",
+    ),
+    ColumnSpec("wofost_crop", "text", required=False),
+    ColumnSpec("wofost_variety", "text", required=False),
 )
+# The crop model columns (text, stored as given; see reference/crops.md).
+WOFOST_COLUMNS: tuple[str, ...] = ("wofost_model", "wofost_crop", "wofost_variety")
 # Defaults of the optional crop columns, for a crop that does not state them (see crops.md):
 # FAO-33's yield response factor of 1 (yield falls in proportion to water use), N useful until
 # mid-season, the whole agronomic maximum in one dose (`n_max_kg_ha`, filled in below).

@@ -26,9 +26,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 
-from pipelines.crops import CROP_COLUMNS
+from pipelines.crops import CROP_COLUMNS, WOFOST_COLUMNS
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 METADATA = sa.MetaData()
 
 schema_version = sa.Table(
@@ -72,6 +72,8 @@ crops = sa.Table(
         for spec in CROP_COLUMNS
         if spec.kind in ("float", "int")
     ),
+    # The crop model (text; NULL = the crop has no crop model).
+    *(sa.Column(name, sa.Text) for name in WOFOST_COLUMNS),
 )
 fields = sa.Table(
     "fields",
