@@ -59,6 +59,9 @@ class Settings:
     when at least this much yield is at stake.
     `model_threads` (AGRI_MODEL_THREADS): LightGBM threads for training.
     `train_every_days` (AGRI_TRAIN_EVERY_DAYS): spacing of the in-season dates trained on.
+    `dask_scheduler` (AGRI_DASK_SCHEDULER): address of a Dask scheduler (e.g.
+    tcp://10.0.0.5:8786) on which crop-model ensembles run; empty (the default) runs them
+    in-process. Needs the `dask` extra.
     """
 
     workspace_dir: Path = DEFAULT_WORKSPACE
@@ -73,6 +76,7 @@ class Settings:
     irrigation_min_yield_at_stake_t_ha: float = 0.05
     model_threads: int = 1
     train_every_days: int = 14
+    dask_scheduler: str = ""
 
     @classmethod
     def from_env(cls, workspace_dir: Path | None = None) -> Settings:
@@ -105,6 +109,7 @@ class Settings:
             ),
             model_threads=int(_env_float("AGRI_MODEL_THREADS", defaults.model_threads)),
             train_every_days=int(_env_float("AGRI_TRAIN_EVERY_DAYS", defaults.train_every_days)),
+            dask_scheduler=os.environ.get("AGRI_DASK_SCHEDULER", "").strip(),
         )
 
     def nitrogen(self) -> NitrogenSettings:
