@@ -63,6 +63,7 @@ import math
 import os
 import shutil
 import tempfile
+import warnings
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata, resources
@@ -437,19 +438,24 @@ def simulate(
     provider = weather_provider(weather, latitude, longitude, elevation_m)
     last_day = max(provider.store)[0] if provider.store else None
     parameter_provider = pcse.base.ParameterProvider(cropdata=dict(parameters))
-    engine = getattr(pcse.models, model)(
-        parameter_provider, provider, agromanagement, output_vars=_OUTPUT_VARS
-    )
-    # Day by day: stop at the last day of the weather (the crop's state so far is kept; PCSE
-    # would raise on the next day) and, when `stop_when_crop_ends`, on the crop's last day (with
-    # state events the agromanagement ends with an empty campaign, which PCSE would run on to).
-    started = engine.crop is not None
-    while not engine.flag_terminate and (last_day is None or engine.day < last_day):
-        engine.run(days=1)
-        if engine.crop is not None:
-            started = True
-        elif started and stop_when_crop_ends:
-            break
+    with warnings.catch_warnings():
+        # pcse 6.0 on traitlets-pcse warns at every crop start ("Passing unrecoginized arguments
+        # to super(...).__init__"): PCSE's own business, and dozens per run.
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"pcse\.")
+        engine = getattr(pcse.models, model)(
+            parameter_provider, provider, agromanagement, output_vars=_OUTPUT_VARS
+        )
+        # Day by day: stop at the last day of the weather (the crop's state so far is kept;
+        # PCSE would raise on the next day) and, when `stop_when_crop_ends`, on the crop's last
+        # day (with state events the agromanagement ends with an empty campaign, which PCSE
+        # would run on to).
+        started = engine.crop is not None
+        while not engine.flag_terminate and (last_day is None or engine.day < last_day):
+            engine.run(days=1)
+            if engine.crop is not None:
+                started = True
+            elif started and stop_when_crop_ends:
+                break
     summary = engine.get_summary_output()
     return engine.get_output(), (summary[0] if summary else {})
 
