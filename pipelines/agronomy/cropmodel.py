@@ -159,8 +159,9 @@ class CropModelSpec:
             )
 
     @classmethod
-    def from_crop_row(cls, row: Mapping[str, Any]) -> CropModelSpec | None:
-        """The spec of a crop-table row; None when the row has no `wofost_model`."""
+    def from_crop_row(cls, row: Mapping[Any, Any]) -> CropModelSpec | None:
+        """The spec of a crop-table row (a mapping by column name, e.g. `Series.to_dict()`);
+        None when the row has no `wofost_model`."""
         model = _text(row.get("wofost_model"))
         if model is None:
             return None
