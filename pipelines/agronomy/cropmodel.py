@@ -134,6 +134,10 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "transpiration_ratio",
     "triggered_irrigation_mm",
 )
+# `run_many(scheduler=LOCAL_SCHEDULER)`: a LocalCluster of one worker process per core.
+LOCAL_SCHEDULER = "local"
+# Below this many runs a local cluster is not started (its workers take seconds to start).
+LOCAL_MIN_RUNS = 40
 _OUTPUT_VARS = ["DVS", "LAI", "TAGP", "TWSO", "SM", "TRA", "TRAMX", "RIRR"]
 _REFERENCE = ("pipelines", "reference/wofost")
 
@@ -347,12 +351,15 @@ def run_many(
 ) -> pd.DataFrame:
     """Simulate `runs`; one row per run, in their order (columns: module docstring).
 
-    In-process when neither `scheduler` (a Dask scheduler address; "" counts as none) nor
+    In-process when neither `scheduler` (a Dask scheduler address, or "local" for a
+    LocalCluster of one worker process per core started for this call; "" counts as none) nor
     `client` (a `distributed.Client`) is given; otherwise the same `run_one` runs on the Dask
     workers, `batch_size` runs per task, with a few tasks per worker in flight so the runs'
     weather is shipped as it is needed. The rows are the same either way. `progress(done, total)`
     is called after each batch.
     """
+    if scheduler == LOCAL_SCHEDULER and client is None and len(runs) < LOCAL_MIN_RUNS:
+        scheduler = None  # starting the workers would take longer than the runs
     batches = [list(runs[i : i + batch_size]) for i in range(0, len(runs), batch_size)]
     total, done = len(runs), 0
     results: list[list[dict[str, Any]]] = [[] for _ in batches]
@@ -367,7 +374,18 @@ def run_many(
     import distributed
 
     own_client = client is None
-    dask_client = distributed.Client(scheduler) if own_client else client
+    cluster = None
+    if own_client and scheduler == LOCAL_SCHEDULER:
+        # One single-threaded worker process per core of this machine, for this call only.
+        cluster = distributed.LocalCluster(
+            n_workers=max(os.cpu_count() or 1, 1),
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+        )
+        dask_client = distributed.Client(cluster)
+    else:
+        dask_client = distributed.Client(scheduler) if own_client else client
     try:
         workers = dask_client.scheduler_info().get("workers", {})
         threads = sum(int(w.get("nthreads", 1)) for w in workers.values()) or 1
@@ -395,6 +413,8 @@ def run_many(
     finally:
         if own_client:
             dask_client.close()
+        if cluster is not None:
+            cluster.close()
     return results_frame([row for rows in results for row in rows])
 
 

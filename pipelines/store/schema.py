@@ -28,7 +28,7 @@ from sqlalchemy.engine import Dialect
 
 from pipelines.crops import CROP_COLUMNS, WOFOST_COLUMNS
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 METADATA = sa.MetaData()
 
 schema_version = sa.Table(
@@ -368,4 +368,14 @@ reports = sa.Table(
     # Paths relative to the workspace's reports folder, as JSON: {"html": ..., "pdf": ...}.
     sa.Column("files_json", sa.Text, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+# A crop-model run's result, under the hash of everything it depends on
+# (`pipelines.store.crop_runs.run_key`): a run is computed once per workspace.
+crop_model_results = sa.Table(
+    "crop_model_results",
+    METADATA,
+    sa.Column("run_sha256", sa.String(64), primary_key=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    # The result row of `pipelines.agronomy.cropmodel.run_many` (without its key) as JSON.
+    sa.Column("result_json", sa.Text, nullable=False),
 )

@@ -1,0 +1,156 @@
+"""The crop model's indicators of field-seasons (WOFOST through pcse; a handful of short runs).
+
+What is checked: a state run sees nothing after its as-of date (the training rows' crop state
+is leakage-free), the outlook's members come only from weather on or before the as-of date and
+an irrigated twin runs only where the field has equipment, and the workspace keeps a run once:
+a second call computes nothing and returns the same frame, on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from pipelines.agronomy import crop_indicators as ci
+from pipelines.agronomy.cropmodel import IrrigationRule, run_many
+from pipelines.agronomy.season_grid import SeasonSources
+from pipelines.sources.bundle import Bundle, read_bundle
+from pipelines.store import storage
+from pipelines.store.schema import crop_model_results
+from tests.conftest import bundle_sources, write_bundle
+
+pytest.importorskip("pcse")
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Bundle:
+    return read_bundle(write_bundle(tmp_path_factory.mktemp("b")))
+
+
+@pytest.fixture(scope="module")
+def sources(bundle: Bundle) -> SeasonSources:
+    return bundle_sources(bundle)
+
+
+@pytest.fixture(scope="module")
+def stations(bundle: Bundle) -> pd.DataFrame:
+    return bundle.stations
+
+
+def test_the_crop_table_names_the_crop_model_of_each_crop(sources: SeasonSources) -> None:
+    specs = ci.crop_model_specs(sources.crops)
+    assert set(specs) == {"winter_wheat", "grain_maize"}
+    no_model = sources.crops.assign(wofost_model=None)
+    assert ci.crop_model_specs(no_model) == {}
+
+
+def test_a_state_run_sees_nothing_after_its_as_of_date(
+    sources: SeasonSources, stations: pd.DataFrame
+) -> None:
+    as_of = pd.Timestamp("2024-06-15")
+    harvest = pd.Timestamp("2024-10-10")
+    # Training asks for the season's dates up to its harvest: the run goes to the harvest ...
+    season = pd.DataFrame(
+        {"field_id": ["A2", "A2"], "season": [2024] * 2, "as_of": [as_of, harvest]}
+    )
+    runs = ci.state_runs(sources, stations, season)
+    assert len(runs) == 1
+    assert runs[0].latest_harvest == harvest.date()
+    assert runs[0].report_dates == (as_of.date(), harvest.date())
+    whole = ci.state_features(run_many(runs), season)
+    # ... while in season the run stops at the as-of date, and the state there is the same.
+    requests = season.iloc[:1]
+    runs = ci.state_runs(sources, stations, requests)
+    assert runs[0].latest_harvest == as_of.date()
+    before = ci.state_features(run_many(runs), requests)
+    pd.testing.assert_frame_equal(before, whole.iloc[:1])
+    assert whole.iloc[1]["cm_twso_t_ha"] > before.iloc[0]["cm_twso_t_ha"]
+
+    # ... and a different summer after the as-of date changes nothing of that state.
+    wet = sources.weather.copy()
+    after = pd.to_datetime(wet["date"]) > as_of
+    wet.loc[after, "precip_mm"] = 25.0
+    wet.loc[after, "tmax_degc"] = wet.loc[after, "tmax_degc"] - 5.0
+    changed = SeasonSources(
+        fields=sources.fields,
+        seasons=sources.seasons,
+        crops=sources.crops,
+        weather=wet,
+        operations=sources.operations,
+    )
+    again = ci.state_features(run_many(ci.state_runs(changed, stations, requests)), requests)
+    pd.testing.assert_frame_equal(before, again)
+    row = before.iloc[0]
+    assert 0.0 < row["cm_dvs"] < 2.0
+    assert row["cm_tagp_t_ha"] > 0.5
+    assert 0.0 < row["cm_transpiration_ratio"] <= 1.0
+
+
+def test_the_outlook_uses_past_years_and_twins_only_equipped_fields(
+    sources: SeasonSources, stations: pd.DataFrame
+) -> None:
+    as_of = pd.Timestamp("2025-06-01")
+    requests = pd.DataFrame(
+        {"field_id": ["A1", "A2"], "season": [2025, 2025], "as_of": [as_of, as_of]}
+    )
+    rule = IrrigationRule(trigger_depletion=0.55, amount_mm=30.0)
+    runs = ci.outlook_runs(sources, stations, requests, members=3, irrigation_rules={"A1": rule})
+    keys = [run.key for run in runs]
+    # The bundle's weather starts in October 2023: one past year covers the rest of 2025.
+    assert {k[1] for k in keys} == {"A1", "A2"}
+    assert {k[4] for k in keys} == {2024}
+    assert [k for k in keys if k[5]] == [("outlook", "A1", 2025, as_of.date(), 2024, True)]
+    for run in runs:
+        observed = run.weather[pd.to_datetime(run.weather["date"]) <= as_of]
+        original = sources.weather.assign(date=pd.to_datetime(sources.weather["date"]))
+        original = original.set_index("date").loc[pd.to_datetime(observed["date"])]
+        np.testing.assert_allclose(
+            observed["precip_mm"].to_numpy(float), original["precip_mm"].to_numpy(float)
+        )
+    summary = ci.outlook_summary(run_many(runs)).set_index("field_id")
+    assert summary.loc["A1", "cm_outlook_members"] == 1
+    assert summary.loc["A1", "cm_irrigation_gain_t_ha"] >= 0.0
+    assert np.isnan(summary.loc["A2", "cm_irrigation_gain_t_ha"])
+
+
+def test_the_workspace_keeps_each_run_once(
+    sources: SeasonSources, stations: pd.DataFrame, workspace: storage.Workspace
+) -> None:
+    from pipelines.store.crop_runs import cached_run_many
+
+    engine = storage.open_workspace(workspace)
+    requests = pd.DataFrame(
+        {
+            "field_id": ["A1", "B1"],
+            "season": [2024, 2024],
+            "as_of": [pd.Timestamp("2024-05-01")] * 2,
+        }
+    )
+    runs = ci.state_runs(sources, stations, requests)
+    calls: list[int] = []
+    first = cached_run_many(engine, runs, progress=lambda done, total: calls.append(total))
+    second = cached_run_many(engine, runs, progress=lambda done, total: calls.append(total))
+    assert calls == [2]  # one batch of two runs, and the second call ran nothing
+    pd.testing.assert_frame_equal(first, second)
+    with engine.connect() as connection:
+        stored = connection.execute(sa.select(sa.func.count()).select_from(crop_model_results))
+        assert stored.scalar() == 2
+    states = ci.state_features(second, requests)
+    assert states["cm_tagp_t_ha"].notna().all()
+
+
+def test_a_local_cluster_gives_the_in_process_results(
+    sources: SeasonSources, stations: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("distributed")
+    from pipelines.agronomy import cropmodel
+
+    monkeypatch.setattr(cropmodel, "LOCAL_MIN_RUNS", 0)
+    requests = pd.DataFrame(
+        {"field_id": ["A1", "A2"], "season": [2024] * 2, "as_of": [pd.Timestamp("2024-05-01")] * 2}
+    )
+    runs = ci.state_runs(sources, stations, requests)
+    local = run_many(runs, scheduler=cropmodel.LOCAL_SCHEDULER)
+    pd.testing.assert_frame_equal(local, run_many(runs))
