@@ -506,11 +506,21 @@ def irrigation_evaluation(
         .astype({"fields": int, "advised": int})
     )
     irrigated = truth[truth["irrigated"].astype(bool)]
+    # What irrigation is worth over the rest of the season: the crop model's value where the
+    # advice has one (`irrigation_season_value_t_ha`), else the next application's FAO-33 stake.
+    value = (
+        "irrigation_season_value_t_ha"
+        if "irrigation_season_value_t_ha" in growing
+        and growing["irrigation_season_value_t_ha"].notna().any()
+        else "irrigation_yield_at_stake_t_ha"
+    )
     stakes = growing.loc[
         growing["field_id"].isin(irrigated["field_id"]),
-        ["field_id", "crop", "irrigation_mm", "irrigation_yield_at_stake_t_ha"],
-    ].rename(columns={"irrigation_yield_at_stake_t_ha": "yield_at_stake_t_ha"})
-    stakes = stakes.assign(yield_at_stake_t_ha=stakes["yield_at_stake_t_ha"].fillna(0.0))
+        ["field_id", "crop", "irrigation_mm", value],
+    ].rename(columns={value: "yield_at_stake_t_ha"})
+    stakes = stakes.assign(
+        yield_at_stake_t_ha=stakes["yield_at_stake_t_ha"].astype(float).fillna(0.0)
+    )
     parts = [
         stake_vs_gain(stakes, irrigated, tolerance=STAKE_TOLERANCE).assign(
             scope="irrigated fields"
@@ -567,7 +577,7 @@ def irrigation_verdicts(triggers: pd.DataFrame, stake: pd.DataFrame) -> pd.DataF
             rows.append(
                 {
                     "crop": row["crop"],
-                    "check": "yield at stake of the advice / the season's irrigation gain",
+                    "check": "irrigation's value in the advice / the season's irrigation gain",
                     "value": ratio,
                     "target": f"{1 - STAKE_TOLERANCE:.1f}-{1 + STAKE_TOLERANCE:.1f}",
                     "verdict": NO_DATA

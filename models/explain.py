@@ -71,6 +71,15 @@ WORDING: Mapping[str, Wording] = {
     "sand_pct": Wording("sand content", "{:.0f} %"),
     "clay_pct": Wording("clay content", "{:.0f} %"),
     "soc_pct": Wording("soil organic carbon", "{:.1f} %"),
+    "cm_dvs": Wording("crop-model development stage", "{:.2f}", missing="no crop model"),
+    "cm_lai": Wording("crop-model leaf area index", "{:.1f}", missing="no crop model"),
+    "cm_tagp_t_ha": Wording("crop-model biomass so far", "{:.1f} t/ha", missing="no crop model"),
+    "cm_twso_t_ha": Wording("crop-model grain so far", "{:.1f} t/ha", missing="no crop model"),
+    "cm_transpiration_ratio": Wording(
+        "crop-model water supply so far (transpiration / demand)",
+        "{:.0%}",
+        missing="no crop model",
+    ),
     "heat_days_to_date_d": Wording("heat days", "{:.0f}", count=True),
     "frost_days_to_date_d": Wording("frost days", "{:.0f}", count=True),
 }

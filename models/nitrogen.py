@@ -42,6 +42,12 @@ with an N response):
 - P of a past field-season is Ym Kw with the FAO-33 water factor Kw = 1 − Ky (1 − ETa/ETc)
   (Doorenbos & Kassam 1979, FAO Irrigation and Drainage Paper 33; Ky = `ky_season` of the crop
   table), ETa/ETc from the FAO-56 balance of the season (`pipelines.agronomy.waterbalance`);
+  Where the crop has a crop model (a `wofost_model` in its crop row) and the history has its
+  water-limited yield (`cm_twso_t_ha` at harvest, WOFOST on the season's observed weather, the
+  field's stated soil and the irrigation applied), Kw is that yield over the history's median
+  instead (`crop_model_factor`): WOFOST's response to a dry season, rooting depth and soil water
+  is much stronger and more specific than a season-long Ky, and the same quantity is available
+  in season from the crop model's outlook (below);
 - S = S̄ + δ_f, the cooperative's mean and each field's deviation, by least squares on the yields
   given Ym, with a ridge on δ_f (`field_soil_supply_sd_kg_ha`) so a field with few seasons stays
   near S̄;
@@ -55,6 +61,11 @@ with an N response):
 season length over each past year's weather of the field's station (one ensemble member per year
 with complete weather), giving ETa/ETc, hence Kw and P_m = Ym Kw, per member. Water stress that
 has already happened lowers every member; a soil that holds little water lowers the dry ones.
+
+For a crop calibrated on the crop model, the members are WOFOST's instead: the observed weather
+to the advice date, then each past year's weather to the end of the season
+(`pipelines.agronomy.crop_indicators.outlook_runs`), P_m = Ym × (simulated yield of member m /
+the calibration's reference).
 
 **The recommendation** (`recommend_nitrogen`): the expected yield over the members,
 ȳ(N) = mean_m P_m G((S + r N) / P_m), on a grid of additional rates; the most profitable season
@@ -98,6 +109,11 @@ FloatArray = NDArray[np.float64]
 # The water factor Kw never drops below this: FAO-33's linear relation is not meant for a crop
 # that yields nothing, and a zero attainable yield would make z = S / P infinite.
 WATER_FACTOR_FLOOR = 0.05
+# The crop model's state at harvest in a training table (`pipelines.agronomy.crop_indicators`):
+# the season's simulated water-limited yield, t/ha at the crop's standard moisture.
+CROP_MODEL_STATE_YIELD = "cm_twso_t_ha"
+# Its column in `nitrogen_history`.
+CROP_MODEL_YIELD = "crop_model_yield_t_ha"
 # Separates a field or station id from its ensemble member in `water_outlook`'s internal ids.
 MEMBER_MARK = "#outlook"
 # What `recommend_nitrogen` says about each row (`n_status`).
@@ -124,7 +140,8 @@ class NitrogenSettings:
     `min_slope_kg_grain_per_kg_n`, `min_within_field_n_sd_kg_ha`, `bootstrap_draws`,
     `permutations`, `permutation_alpha`, `seed`.
     `outlook_years`: at most this many past years of weather make the ensemble of the season to
-    come.
+    come. `crop_model_min_share`: the crop model's water-limited yields replace FAO-33's water
+    factor for a crop when at least this share of its history has one.
     """
 
     n_price_eur_per_kg_n: float = 1.10
@@ -142,6 +159,7 @@ class NitrogenSettings:
     permutation_alpha: float = 0.05
     seed: int = 20261126
     outlook_years: int = 10
+    crop_model_min_share: float = 0.9
 
     def __post_init__(self) -> None:
         if self.n_price_eur_per_kg_n < 0:
@@ -194,6 +212,14 @@ def response_yield(
     )
     result: FloatArray = attainable * relative_yield(supply / attainable, settings)
     return result
+
+
+def crop_model_factor(simulated_t_ha: ArrayLike, reference_t_ha: float) -> FloatArray:
+    """The water factor from the crop model: the simulated water-limited yield over the crop's
+    reference (`CropNitrogenResponse.crop_model_reference_t_ha`), never below the floor."""
+    return np.maximum(
+        np.asarray(simulated_t_ha, dtype=np.float64) / reference_t_ha, WATER_FACTOR_FLOOR
+    )
 
 
 def water_factor(water_ratio: ArrayLike, ky: ArrayLike) -> FloatArray:
@@ -422,6 +448,14 @@ class CropNitrogenResponse:
     season_days: float  # usual days from sowing to harvest (the outlook's horizon)
     field_seasons: int
     rmse_t_ha: float
+    # Where the crop has a crop model: the water factor of a field-season is its simulated
+    # water-limited yield over this reference (the median of the history's), in place of FAO-33's
+    # Kw; NaN: FAO-33 (module docstring).
+    crop_model_reference_t_ha: float = math.nan
+
+    @property
+    def uses_crop_model(self) -> bool:
+        return bool(np.isfinite(self.crop_model_reference_t_ha))
 
     def soil_supply(self, field_ids: Sequence[str]) -> FloatArray:
         """S per field: its own where the history gave one, else the cooperative's."""
@@ -450,6 +484,11 @@ def nitrogen_history(table: pd.DataFrame) -> pd.DataFrame:
             N_SEASON_TOTAL: chosen[N_SEASON_TOTAL].to_numpy(np.float64),
             "water_ratio": ratio,
             "season_days": chosen["days_after_sowing_d"].to_numpy(np.float64),
+            CROP_MODEL_YIELD: (
+                chosen[CROP_MODEL_STATE_YIELD].to_numpy(np.float64)
+                if CROP_MODEL_STATE_YIELD in chosen
+                else np.full(len(chosen), np.nan)
+            ),
         }
     ).reset_index(drop=True)
 
@@ -467,9 +506,20 @@ def calibrate_nitrogen_response(
         if len(rows) < 5:
             continue
         ky = float(ky_of.get(crop, 1.0)) if np.isfinite(ky_of.get(crop, 1.0)) else 1.0
+        simulated = rows[CROP_MODEL_YIELD].to_numpy(np.float64)
+        reference = math.nan
+        if np.isfinite(simulated).mean() >= settings.crop_model_min_share:
+            rows = rows[np.isfinite(simulated)].reset_index(drop=True)
+            simulated = rows[CROP_MODEL_YIELD].to_numpy(np.float64)
+            reference = float(np.median(simulated))
+        if len(rows) < 5:
+            continue
         y = rows[TARGET].to_numpy(np.float64)
         n = rows[N_SEASON_TOTAL].to_numpy(np.float64)
-        factor = water_factor(rows["water_ratio"].fillna(1.0).to_numpy(np.float64), ky)
+        if np.isfinite(reference):
+            factor = crop_model_factor(simulated, reference)
+        else:
+            factor = water_factor(rows["water_ratio"].fillna(1.0).to_numpy(np.float64), ky)
         fields, field_codes = np.unique(rows["field_id"].astype(str), return_inverse=True)
         codes = field_codes.astype(np.int64)
         potential = _profile_potential(y, n, factor, settings)
@@ -488,6 +538,7 @@ def calibrate_nitrogen_response(
             season_days=season_days,
             field_seasons=len(rows),
             rmse_t_ha=rmse,
+            crop_model_reference_t_ha=reference,
         )
     return out
 
@@ -634,6 +685,7 @@ class NitrogenModel:
                 season_days=number(r["season_days"]),
                 field_seasons=int(r["field_seasons"]),
                 rmse_t_ha=number(r["rmse_t_ha"]),
+                crop_model_reference_t_ha=number(r.get("crop_model_reference_t_ha")),
             )
             for crop, r in payload.get("responses", {}).items()
         }
@@ -897,6 +949,26 @@ def season_water_members(
     return members, has_outlook
 
 
+def crop_model_member_yields(features: pd.DataFrame, members: pd.DataFrame | None) -> FloatArray:
+    """The crop model's member yields per feature row (rows × members; NaN where none)."""
+    if members is None or members.empty:
+        return np.full((len(features), 1), np.nan)
+    keys = pd.MultiIndex.from_arrays(
+        [features["field_id"].astype(str), features["season"].astype(np.int64)]
+    )
+    table = members.assign(
+        field_id=members["field_id"].astype(str), season=members["season"].astype(np.int64)
+    ).pivot_table(index=["field_id", "season"], columns="member", values="yield_t_ha")
+    return table.reindex(keys).to_numpy(np.float64)
+
+
+def _pad(values: FloatArray, width: int) -> FloatArray:
+    if values.shape[1] >= width:
+        return values
+    pad = np.full((values.shape[0], width - values.shape[1]), np.nan)
+    return np.concatenate([values, pad], axis=1)
+
+
 def recommend_nitrogen(
     model: YieldModel,
     features: pd.DataFrame,
@@ -904,9 +976,14 @@ def recommend_nitrogen(
     settings: NitrogenSettings,
     nitrogen: NitrogenModel | None = None,
     outlook: pd.DataFrame | None = None,
+    crop_model_members: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """N advice per in-season feature row (same index), from the calibrated response of
-    `nitrogen` and the water `outlook` (`water_outlook`) of each row's field-season.
+    `nitrogen` and the water `outlook` (`water_outlook`) of each row's field-season. For a
+    crop calibrated on the crop model, the members are the crop model's outlook instead
+    (`crop_model_members`: field_id, season, member, yield_t_ha, the water-limited final yield
+    of each past year's weather after the as-of date); a row without one falls back to the
+    FAO-56 outlook.
 
     `features` hold field_id, season, crop, thermal time, the N applied so far and the number of
     applications (`n_applications_count`). `crops` is the crop table (grain_price_eur_t,
@@ -952,6 +1029,7 @@ def recommend_nitrogen(
         )
 
     members, _ = season_water_members(features.reset_index(drop=True), outlook)
+    simulated = crop_model_member_yields(features.reset_index(drop=True), crop_model_members)
     headroom = float(np.max(np.maximum(cap - applied, 0.0), initial=0.0))
     rates = np.arange(0.0, headroom + settings.step_kg_ha / 2, settings.step_kg_ha)
     yields = np.full((n_rows, rates.size), np.nan)
@@ -964,7 +1042,13 @@ def recommend_nitrogen(
             continue
         calibrated |= mask
         supply = response.soil_supply(list(features["field_id"].astype(str).to_numpy()[mask]))
-        attainable = response.potential_yield_t_ha * water_factor(members[mask], response.ky)
+        factor = water_factor(members[mask], response.ky)
+        if response.uses_crop_model:
+            from_model = crop_model_factor(simulated[mask], response.crop_model_reference_t_ha)
+            has: NDArray[np.bool_] = np.asarray(np.isfinite(simulated[mask]).any(axis=1))
+            width = max(factor.shape[1], from_model.shape[1])
+            factor = np.where(has[:, None], _pad(from_model, width), _pad(factor, width))
+        attainable = response.potential_yield_t_ha * factor
         attainable_mean[mask] = np.nanmean(attainable, axis=1)
         totals = applied[mask][:, None, None] + rates[None, None, :]
         curves = response_yield(

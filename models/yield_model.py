@@ -74,6 +74,16 @@ HARVEST_POINT = "harvest"
 SOURCE_MODEL = "model"
 SOURCE_FIELD_MEAN = "field mean"
 
+# The crop model's state of the field-season at the as-of date (WOFOST, water-limited, from
+# observed weather only: `pipelines.agronomy.crop_indicators.STATE_FEATURES`); NaN for a crop
+# without a crop model.
+CROP_MODEL_FEATURES: tuple[str, ...] = (
+    "cm_dvs",
+    "cm_lai",
+    "cm_tagp_t_ha",
+    "cm_twso_t_ha",
+    "cm_transpiration_ratio",
+)
 # The model's inputs (see the module docstring for why these).
 YIELD_FEATURES: tuple[str, ...] = (
     "days_after_sowing_d",
@@ -100,6 +110,7 @@ YIELD_FEATURES: tuple[str, ...] = (
     "sand_pct",
     "clay_pct",
     "soc_pct",
+    *CROP_MODEL_FEATURES,
 )
 RESPONSE_FEATURES: tuple[str, ...] = tuple(
     N_SEASON_TOTAL if name == N_TO_DATE else name for name in YIELD_FEATURES
@@ -124,6 +135,9 @@ MONOTONE_SIGNS: Mapping[str, int] = {
     "past_mean_yield_t_ha": 1,
     "taw_max_mm": 1,
     "soc_pct": 1,
+    "cm_tagp_t_ha": 1,
+    "cm_twso_t_ha": 1,
+    "cm_transpiration_ratio": 1,
 }
 
 FloatArray = NDArray[np.float64]
@@ -270,6 +284,14 @@ def standard_moisture_yield(
     return (yield_t_ha * factor).where(factor.notna(), yield_t_ha)
 
 
+def with_crop_model_columns(features: pd.DataFrame) -> pd.DataFrame:
+    """`features` with the `CROP_MODEL_FEATURES` it lacks added as NaN (no crop-model run)."""
+    missing = [name for name in CROP_MODEL_FEATURES if name not in features]
+    if not missing:
+        return features
+    return features.assign(**{name: np.nan for name in missing})
+
+
 def training_table(
     features: pd.DataFrame,
     seasons: pd.DataFrame,
@@ -286,7 +308,7 @@ def training_table(
     learns and forecasts on one basis. Raises ValueError if a row's as_of lies after its
     harvest: such a row would describe a finished season as if it were in progress.
     """
-    rows = features.reset_index()
+    rows = with_crop_model_columns(features.reset_index())
     known = seasons.loc[seasons[TARGET].notna()].astype({"season": np.int64})
     if crops is not None and "yield_moisture_pct" in known:
         standard = known["crop"].map(crops.set_index("crop_id")["yield_moisture_pct"])
@@ -928,6 +950,7 @@ def predict_yield(model: YieldModel, features: pd.DataFrame) -> pd.DataFrame:
         columns=["yield_p10_t_ha", "yield_p50_t_ha", "yield_p90_t_ha", "season_progress"],
     )
     out["yield_source"] = pd.Series(None, index=features.index, dtype=object)
+    features = with_crop_model_columns(features)
     crop_of_row = features["crop"].astype(str).to_numpy()
     for crop, crop_model in model.crops.items():
         mask = crop_of_row == crop

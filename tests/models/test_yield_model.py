@@ -14,6 +14,7 @@ import pytest
 
 from models.registry import ModelRegistry
 from models.yield_model import (
+    CROP_MODEL_FEATURES,
     RESPONSE_FEATURES,
     SOURCE_FIELD_MEAN,
     SOURCE_MODEL,
@@ -277,9 +278,11 @@ def test_a_crop_with_a_single_season_is_refused() -> None:
 
 
 def test_features_exist_in_the_pipeline() -> None:
+    from pipelines.agronomy.crop_indicators import STATE_FEATURES
     from pipelines.agronomy.features import FEATURE_COLUMNS
 
-    assert set(YIELD_FEATURES) <= set(FEATURE_COLUMNS)
+    assert set(YIELD_FEATURES) <= set(FEATURE_COLUMNS) | set(STATE_FEATURES)
+    assert set(CROP_MODEL_FEATURES) == set(STATE_FEATURES)
 
 
 # --------------------------------------------------------------------------- no leakage
