@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from agri_app.advice_table import ADVICE_COLUMNS
+from agri_app.crop_model import Outlook, in_season_outlook, with_crop_state
 from agri_app.settings import Settings
 from models.explain import top_drivers
 from models.irrigation import irrigation_plan, projected_water_balance, weather_scenarios
@@ -42,7 +43,13 @@ from models.nitrogen import (
     recommend_nitrogen,
     water_outlook,
 )
-from models.yield_model import SOURCE_FIELD_MEAN, YieldModel, predict_yield
+from models.yield_model import (
+    SOURCE_FIELD_MEAN,
+    YieldModel,
+    predict_yield,
+    with_crop_model_columns,
+)
+from pipelines.agronomy.crop_indicators import OUTLOOK_COLUMNS, Runner
 from pipelines.agronomy.features import FeatureParameters, build_features
 from pipelines.agronomy.season_grid import SeasonSources
 from pipelines.agronomy.waterbalance import WaterBalanceParameters
@@ -87,11 +94,16 @@ def build_advice(
     settings: Settings,
     as_of: pd.Timestamp,
     rules: AdviceRules | None = None,
+    crop_model: Runner | None = None,
 ) -> pd.DataFrame:
     """One row per field of `sources.fields` with the `ADVICE_COLUMNS`, for `as_of`.
 
     `sources` may hold data after `as_of` (a back-test): features cut at as_of, and the water
     balance projection uses only observed weather up to as_of and the forecast issued by then.
+    `crop_model` runs the crop model (`agri_app.crop_model.crop_model_runner`): the crop state
+    at `as_of` feeds the yield model, and the outlook over past years' weather to come gives the
+    N response its attainable yields and irrigation its value over the rest of the season.
+    Without it those parts fall back to the FAO-56/FAO-33 ones.
     """
     rules = rules or AdviceRules()
     as_of = pd.Timestamp(as_of).normalize()
@@ -101,11 +113,23 @@ def build_advice(
     if requests.empty:
         return advice_rules(_empty_advice(frame, as_of), rules)
 
-    features = build_features(
-        sources, requests, FeatureParameters(water_balance=balance_params)
-    ).reset_index()
+    features = build_features(sources, requests, FeatureParameters(water_balance=balance_params))
+    if crop_model is not None:
+        features = with_crop_state(features, sources, stations, crop_model)
+    features = with_crop_model_columns(features.reset_index())
     forecast_yield = predict_yield(model, features)
     nitrogen_model = nitrogen_model_of(settings, model)
+    outlook = (
+        in_season_outlook(
+            sources,
+            stations,
+            _outlook_requests(features, forecast_yield, nitrogen_model, sources),
+            settings,
+            crop_model,
+        )
+        if crop_model is not None
+        else None
+    )
     nitrogen = recommend_nitrogen(
         model,
         features,
@@ -113,7 +137,9 @@ def build_advice(
         settings.nitrogen(),
         nitrogen_model,
         _nitrogen_outlook(sources, features, nitrogen_model, balance_params),
+        crop_model_members=outlook.members if outlook is not None else None,
     )
+    season_value = _season_value(features, outlook)
     # A field-mean forecast has no drivers: the model's would explain a number not served.
     drivers = top_drivers(model, features).where(
         forecast_yield["yield_source"] != SOURCE_FIELD_MEAN, ""
@@ -165,6 +191,12 @@ def build_advice(
             "irrigation_mm": plan["irrigation_mm"].to_numpy(),
             "irrigation_date": plan["irrigation_date"].to_numpy(),
             "irrigation_yield_at_stake_t_ha": plan["yield_at_stake_t_ha"].to_numpy(),
+            "irrigation_season_value_t_ha": season_value["cm_irrigation_gain_t_ha"].to_numpy(),
+            "irrigation_season_mm": season_value["cm_irrigation_mm"].to_numpy(),
+            "crop_model_p10_t_ha": season_value["cm_outlook_p10_t_ha"].to_numpy(),
+            "crop_model_p50_t_ha": season_value["cm_outlook_p50_t_ha"].to_numpy(),
+            "crop_model_p90_t_ha": season_value["cm_outlook_p90_t_ha"].to_numpy(),
+            "crop_model_members": season_value["cm_outlook_members"].to_numpy(),
             "root_zone_depletion_mm": plan["depletion_mm"].to_numpy(),
             "readily_available_water_mm": plan["raw_mm"].to_numpy(),
             "reaches_raw_date": plan["reaches_raw_date"].to_numpy(),
@@ -196,6 +228,41 @@ def nitrogen_model_of(settings: Settings, model: YieldModel) -> NitrogenModel | 
         if metadata.get("training_data_sha256") == model.training_data_sha256:
             return NitrogenModel.from_json(metadata.get("nitrogen"))
     return None
+
+
+def _outlook_requests(
+    features: pd.DataFrame,
+    forecast_yield: pd.DataFrame,
+    nitrogen_model: NitrogenModel | None,
+    sources: SeasonSources,
+) -> pd.DataFrame:
+    """The rows whose advice reads the crop model's outlook: a crop whose N response is
+    calibrated on the crop model, before its last useful stage for N; a field with irrigation
+    equipment before its crop's late-season stage. (Each member is a season of WOFOST: the other
+    fields are not run.)"""
+    crop = features["crop"].astype(str)
+    progress = forecast_yield["season_progress"].to_numpy(np.float64)
+    crops = sources.crops.set_index("crop_id")
+    responses = nitrogen_model.responses if nitrogen_model is not None else {}
+    uses_model = crop.map(lambda c: c in responses and responses[c].uses_crop_model).to_numpy(bool)
+    last_useful = crop.map(crops["n_last_useful_progress"]).astype(float).to_numpy()
+    n_rows = uses_model & ~(progress >= last_useful)
+    stages = crops[["stage_ini_days", "stage_dev_days", "stage_mid_days", "stage_late_days"]]
+    late_share = (stages["stage_late_days"] / stages.sum(axis=1)).reindex(crop).to_numpy()
+    equipped = (
+        features["field_id"].map(sources.fields.set_index("field_id")["irrigated"]).eq(True)
+    ).to_numpy(bool)
+    water_rows = equipped & ~(progress >= 1.0 - late_share)
+    return features.loc[n_rows | water_rows, ["field_id", "season", "as_of"]]
+
+
+def _season_value(features: pd.DataFrame, outlook: Outlook | None) -> pd.DataFrame:
+    """The crop model's outlook columns per feature row (NaN where none)."""
+    keys = features[["field_id", "season"]].astype({"season": np.int64})
+    if outlook is None or outlook.summary.empty:
+        return keys.assign(**{name: np.nan for name in OUTLOOK_COLUMNS})
+    summary = outlook.summary.drop(columns="as_of").astype({"season": np.int64})
+    return keys.merge(summary, on=["field_id", "season"], how="left")
 
 
 def _nitrogen_outlook(
@@ -325,6 +392,16 @@ def _rules_for(
         short_of_water = bool(_text(row, "reaches_raw_date")) and _text(
             row, "irrigation_decision"
         ) not in ("late-stage", "no-trigger")
+
+    season_value = _float(row, "irrigation_season_value_t_ha")
+    if np.isfinite(season_value):
+        members = _float(row, "crop_model_members")
+        notes.append(
+            f"irrigating whenever the crop has used its readily available water would be worth "
+            f"{season_value:.2f} t/ha over the rest of the season for about "
+            f"{_fmt(_float(row, 'irrigation_season_mm'), '.0f')} mm (crop model, mean of "
+            f"{_fmt(members, '.0f')} past years' weather to come)"
+        )
 
     p50, past = _float(row, "yield_p50_t_ha"), _float(row, "past_mean_yield_t_ha")
     interval_text = (

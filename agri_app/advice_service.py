@@ -50,7 +50,13 @@ class RefreshResult:
 
 # Settings that do not change advice: where the data live, and how models are trained (which
 # reaches the advice through the model version).
-_NOT_ADVICE_SETTINGS = ("workspace_dir", "database_url", "model_threads", "train_every_days")
+_NOT_ADVICE_SETTINGS = (
+    "workspace_dir",
+    "database_url",
+    "model_threads",
+    "train_every_days",
+    "dask_scheduler",
+)
 
 
 def settings_fingerprint(settings: Settings) -> str:
@@ -82,18 +88,30 @@ def compute_advice(
     *,
     model_version: str | None = None,
     progress: Progress | None = None,
+    engine: Engine | None = None,
 ) -> pd.DataFrame:
-    """`agri_app.advice.build_advice` for `field_ids`, in batches (progress after each)."""
+    """`agri_app.advice.build_advice` for `field_ids`, in batches (progress after each), with
+    the crop model's runs kept in the workspace of `engine` (when given)."""
     from agri_app.advice import build_advice
+    from agri_app.crop_model import crop_model_runner
     from models.registry import ModelRegistry
 
     model = ModelRegistry(settings.workspace.models_dir).load(model_version)
+    runner = crop_model_runner(settings, engine)
     parts = []
     ids = list(field_ids)
     for start in range(0, len(ids), BATCH_FIELDS):
         batch = data.subset(ids[start : start + BATCH_FIELDS])
         parts.append(
-            build_advice(batch.sources(), batch.stations, batch.forecast, model, settings, as_of)
+            build_advice(
+                batch.sources(),
+                batch.stations,
+                batch.forecast,
+                model,
+                settings,
+                as_of,
+                crop_model=runner,
+            )
         )
         if progress is not None:
             done = min(start + BATCH_FIELDS, len(ids))
@@ -136,7 +154,13 @@ def refresh_advice(
             progress(0, 0, "advice is up to date: nothing changed")
         return RefreshResult(previous, 0, len(stored), new_run=False)
     computed = compute_advice(
-        data, changed, settings, day, model_version=model_version, progress=progress
+        data,
+        changed,
+        settings,
+        day,
+        model_version=model_version,
+        progress=progress,
+        engine=engine,
     )
     farm_of = data.fields.set_index("field_id")["farm_id"]
     new_rows = pd.DataFrame(

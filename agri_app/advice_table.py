@@ -32,6 +32,15 @@ ADVICE_COLUMNS = (
     "root_zone_depletion_mm",
     "readily_available_water_mm",
     "reaches_raw_date",
+    # The crop model's outlook (WOFOST over past years' weather to come): what irrigating by the
+    # crop's depletion threshold is worth over the rest of the season, its gross depth, and the
+    # water-limited yield as managed so far (P10-P50-P90 over the members; docs/models.md).
+    "irrigation_season_value_t_ha",
+    "irrigation_season_mm",
+    "crop_model_p10_t_ha",
+    "crop_model_p50_t_ha",
+    "crop_model_p90_t_ha",
+    "crop_model_members",
     "status",
     "reasons",
     "drivers",

@@ -276,7 +276,7 @@ def demo(
     else:
         typer.echo("step 2/3: train the models (held-out skill against naive baselines)")
         try:
-            trained = train_models(settings, data)
+            trained = train_models(settings, data, engine)
         except ValueError as exc:
             typer.echo(f"step 2/3: train the models: not available yet ({exc})")
         else:

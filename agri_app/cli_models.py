@@ -210,11 +210,15 @@ class TrainingResult:
     training_rows: int
 
 
-def train_models(settings: Settings, data: WorkspaceData) -> TrainingResult:
-    """Features at every `train_every_days` of every past season, LOSO skill, final models,
-    saved in the workspace registry. Raises ValueError when there is too little history."""
+def train_models(
+    settings: Settings, data: WorkspaceData, engine: Engine | None = None
+) -> TrainingResult:
+    """Features at every `train_every_days` of every past season (with the crop model's state
+    at each date, its runs kept in the workspace of `engine`), LOSO skill, final models, saved in
+    the workspace registry. Raises ValueError when there is too little history."""
     import numpy as np
 
+    from agri_app.crop_model import crop_model_runner, with_crop_state
     from models.nitrogen import fit_nitrogen_model
     from models.registry import ModelRegistry
     from models.yield_model import TARGET, train_yield_model, training_table
@@ -232,7 +236,11 @@ def train_models(settings: Settings, data: WorkspaceData) -> TrainingResult:
         f"building features for {len(requests)} field-season dates of cooperative "
         f"{data.cooperative_id} ({len(data.fields)} fields) ..."
     )
-    features = build_features(data.sources(), requests, _feature_parameters(settings))
+    sources = data.sources()
+    features = build_features(sources, requests, _feature_parameters(settings))
+    features = with_crop_state(
+        features, sources, data.stations, crop_model_runner(settings, engine, _progress)
+    )
     table = training_table(features, data.seasons, data.operations, data.crops)
     _progress(
         f"training on {len(table)} rows of {table['season'].nunique()} seasons "
@@ -311,7 +319,7 @@ def train_command(
     engine = open_engine(settings)
     data = load_data(engine, cooperative)
     try:
-        result = train_models(settings, data)
+        result = train_models(settings, data, engine)
     except ValueError as exc:
         raise _fail(str(exc)) from None
     _progress(f"saved model {result.version} in {settings.workspace.models_dir} ")
@@ -518,13 +526,18 @@ def _truth_table(truth_dir: Path, name: str) -> pd.DataFrame:
 
 
 def _season_forecasts(
-    settings: Settings, model: YieldModel, data: WorkspaceData, day: pd.Timestamp
+    settings: Settings,
+    model: YieldModel,
+    data: WorkspaceData,
+    day: pd.Timestamp,
+    engine: Engine | None = None,
 ) -> pd.DataFrame:
     """The served forecasts of the season in progress as of `day` (data up to `day` only), with
     the naive baselines from the seasons harvested by then."""
     import numpy as np
     import pandas as pd
 
+    from agri_app.crop_model import crop_model_runner, with_crop_state
     from models.yield_model import (
         TARGET,
         baseline_forecasts,
@@ -538,7 +551,11 @@ def _season_forecasts(
         (data.seasons["season"] == season) & (data.seasons["sowing_date"] <= day)
     ]
     requests = growing[["field_id", "season"]].assign(as_of=day)
-    features = build_features(data.sources(), requests, _feature_parameters(settings)).reset_index()
+    sources = data.sources()
+    features = build_features(sources, requests, _feature_parameters(settings))
+    features = with_crop_state(
+        features, sources, data.stations, crop_model_runner(settings, engine, _progress)
+    ).reset_index()
     predicted = predict_yield(model, features)
     past = data.seasons[data.seasons[TARGET].notna() & (data.seasons["harvest_date"] <= day)]
     standard = past["crop"].map(data.crops.set_index("crop_id")["yield_moisture_pct"])
@@ -612,7 +629,7 @@ def evaluate_models(
     for offset in EVALUATION_OFFSETS_DAYS:
         day = reference - pd.Timedelta(days=offset)
         _progress(f"forecasting the {season} season as of {day:%Y-%m-%d} ...")
-        forecasts.append(_season_forecasts(settings, model, data, day))
+        forecasts.append(_season_forecasts(settings, model, data, day, engine))
     yields = yield_forecast_errors(pd.concat(forecasts, ignore_index=True), final)
 
     _progress(f"advice as of {reference:%Y-%m-%d} for the nitrogen and irrigation evaluation ...")
@@ -869,8 +886,10 @@ def format_evaluation(result: Evaluation) -> str:
             or "none"
         ),
         "",
-        "   Yield at stake of the advice against the truth's irrigated − rainfed gain of the "
-        "season:",
+        "   What the advice says irrigation is worth over the rest of the season (the crop "
+        "model's irrigated − as-managed yield over past years' weather to come; without a crop "
+        "model, the next application's FAO-33 stake) against the truth's irrigated − rainfed "
+        "gain of the season:",
         *_text_table(
             result.irrigation_stake,
             [

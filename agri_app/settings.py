@@ -60,8 +60,12 @@ class Settings:
     `model_threads` (AGRI_MODEL_THREADS): LightGBM threads for training.
     `train_every_days` (AGRI_TRAIN_EVERY_DAYS): spacing of the in-season dates trained on.
     `dask_scheduler` (AGRI_DASK_SCHEDULER): address of a Dask scheduler (e.g.
-    tcp://10.0.0.5:8786) on which crop-model ensembles run; empty (the default) runs them
-    in-process. Needs the `dask` extra.
+    tcp://10.0.0.5:8786) on which crop-model runs go, or `local` for a cluster of one worker
+    process per core of this machine; empty (the default) runs them in-process. Needs the
+    `dask` extra.
+    `crop_model_members` (AGRI_CROP_MODEL_MEMBERS): past years of weather that complete the
+    season in the crop model's in-season outlook (at most; fewer where the station's record is
+    shorter); 0 turns the outlook off (N and irrigation then use the FAO-56/FAO-33 outlook).
     """
 
     workspace_dir: Path = DEFAULT_WORKSPACE
@@ -77,6 +81,7 @@ class Settings:
     model_threads: int = 1
     train_every_days: int = 14
     dask_scheduler: str = ""
+    crop_model_members: int = 10
 
     @classmethod
     def from_env(cls, workspace_dir: Path | None = None) -> Settings:
@@ -110,6 +115,9 @@ class Settings:
             model_threads=int(_env_float("AGRI_MODEL_THREADS", defaults.model_threads)),
             train_every_days=int(_env_float("AGRI_TRAIN_EVERY_DAYS", defaults.train_every_days)),
             dask_scheduler=os.environ.get("AGRI_DASK_SCHEDULER", "").strip(),
+            crop_model_members=int(
+                _env_float("AGRI_CROP_MODEL_MEMBERS", defaults.crop_model_members)
+            ),
         )
 
     def nitrogen(self) -> NitrogenSettings:

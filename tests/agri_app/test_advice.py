@@ -325,7 +325,7 @@ def test_train_advise_evaluate_on_a_slice_of_the_sample(tmp_path: Path) -> None:
     bundle = str(sample_slice(tmp_path / "slice"))
     ws = str(tmp_path / "ws")
     runner = CliRunner()
-    env = {"AGRI_TRAIN_EVERY_DAYS": "42"}
+    env = {"AGRI_TRAIN_EVERY_DAYS": "42", "AGRI_CROP_MODEL_MEMBERS": "3"}
     imported = runner.invoke(cli_app, ["import", bundle, "--workspace", ws])
     assert imported.exit_code == 0, imported.output
 

@@ -5,7 +5,7 @@ weekly report carry the same numbers for the same field and day."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -27,7 +27,7 @@ from tests.agri_app.test_advice import sample_slice
 
 AS_OF = "2026-05-25"  # the slice's reference date, the issue day of 2026-W21
 COOP = "coop-elsewhere"
-TRAIN_ENV = {"AGRI_TRAIN_EVERY_DAYS": "42"}
+TRAIN_ENV = {"AGRI_TRAIN_EVERY_DAYS": "42", "AGRI_CROP_MODEL_MEMBERS": "3"}
 PASSWORD = "correct horse battery"
 
 
@@ -63,6 +63,15 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Trained:
     return Trained(ws, result.output)
 
 
+def _settings(ws: Path) -> Settings:
+    """The settings the trained fixture's commands ran with (`TRAIN_ENV`)."""
+    return replace(
+        Settings.from_env(ws),
+        train_every_days=int(TRAIN_ENV["AGRI_TRAIN_EVERY_DAYS"]),
+        crop_model_members=int(TRAIN_ENV["AGRI_CROP_MODEL_MEMBERS"]),
+    )
+
+
 def _engine(ws: Path) -> sa.Engine:
     return storage.open_workspace(storage.Workspace(ws))
 
@@ -88,13 +97,17 @@ def test_app_agri_advise_and_the_report_carry_the_same_numbers(trained: Trained)
     ws = str(trained.workspace)
     runner = CliRunner()
     advised = runner.invoke(
-        models_app, ["advise", "--as-of", AS_OF, "--format", "json", "--workspace", ws]
+        models_app,
+        ["advise", "--as-of", AS_OF, "--format", "json", "--workspace", ws],
+        env=TRAIN_ENV,
     )
     assert advised.exit_code == 0, advised.output
     cli = {r["field_id"]: r for r in json.loads(advised.stdout)}
     assert "0 field(s) computed, 8 unchanged" in advised.stderr  # read, not recomputed
 
-    reported = runner.invoke(report_app, ["weekly", "--week", "2026-W21", "--workspace", ws])
+    reported = runner.invoke(
+        report_app, ["weekly", "--week", "2026-W21", "--workspace", ws], env=TRAIN_ENV
+    )
     assert reported.exit_code == 0, reported.output
     growing = [f for f, r in sorted(cli.items()) if r["yield_p50_t_ha"] is not None]
     assert growing
@@ -114,7 +127,7 @@ def test_app_agri_advise_and_the_report_carry_the_same_numbers(trained: Trained)
 
     # The app's field page, signed in, shows the same stored numbers.
     field = growing[0]
-    env = {"AGRI_WORKSPACE": ws}
+    env = {"AGRI_WORKSPACE": ws, **TRAIN_ENV}
     with pytest.MonkeyPatch.context() as patch:
         for key, value in env.items():
             patch.setenv(key, value)
@@ -139,7 +152,7 @@ def test_app_agri_advise_and_the_report_carry_the_same_numbers(trained: Trained)
 
 def test_a_refresh_recomputes_only_the_fields_whose_inputs_changed(trained: Trained) -> None:
     engine = _engine(trained.workspace)
-    settings = Settings.from_env(trained.workspace)
+    settings = _settings(trained.workspace)
     unchanged = refresh_advice(engine, settings, trigger="test")
     assert not unchanged.new_run and unchanged.computed == 0
 
@@ -189,7 +202,9 @@ def test_demo_skips_training_when_data_and_code_have_not_changed(tmp_path: Path)
     assert "step 2/3: train the models: skipped, model" in second.stdout
     assert "trained on exactly this data, code and settings" in second.stdout
     # Other training settings make the model stale: it trains again.
-    third = runner.invoke(cli_app, args, env={"AGRI_TRAIN_EVERY_DAYS": "35"})
+    third = runner.invoke(
+        cli_app, args, env={"AGRI_TRAIN_EVERY_DAYS": "35", "AGRI_CROP_MODEL_MEMBERS": "3"}
+    )
     assert "step 2/3: train the models (held-out skill" in third.stdout
 
 
@@ -220,6 +235,8 @@ def test_the_apps_background_refresh_recomputes_after_a_change(
     from pipelines.store.access import Scope
 
     monkeypatch.setenv("AGRI_WORKSPACE", str(trained.workspace))
+    for key, value in TRAIN_ENV.items():
+        monkeypatch.setenv(key, value)
     st.cache_resource.clear()
     scope = Scope("agro", "agronomist", COOP)
 
@@ -234,7 +251,7 @@ def test_the_apps_background_refresh_recomputes_after_a_change(
         return job
 
     engine = _engine(trained.workspace)
-    refresh_advice(engine, Settings.from_env(trained.workspace), trigger="test")
+    refresh_advice(engine, _settings(trained.workspace), trigger="test")
     assert run().message == "advice is up to date: nothing changed"
     field = sorted(load_workspace(engine).fields["field_id"])[-1]
     with engine.begin() as conn:

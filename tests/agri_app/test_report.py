@@ -196,7 +196,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     trained = CliRunner().invoke(
         models_app,
         ["train", "--workspace", str(workspace)],
-        env={"AGRI_TRAIN_EVERY_DAYS": "42"},
+        env={"AGRI_TRAIN_EVERY_DAYS": "42", "AGRI_CROP_MODEL_MEMBERS": "3"},
     )
     assert trained.exit_code == 0, trained.output
     _weekly(workspace)
