@@ -23,6 +23,7 @@ The runs themselves go to a runner (`Runner`: a function from runs to the result
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -56,6 +57,7 @@ OUTLOOK_COLUMNS = (
     "cm_outlook_members",
     "cm_irrigation_gain_t_ha",
     "cm_irrigation_mm",
+    "cm_irrigation_trigger_date",
 )
 WEATHER_COLUMNS = ("tmin_degc", "tmax_degc", "precip_mm", "rad_mj_m2", "vp_kpa", "wind_m_s")
 # A season's end when the harvest is not known yet: sowing plus the crop table's season length
@@ -115,6 +117,58 @@ def _rows(frame: pd.DataFrame, *keys: str) -> dict[Any, Row]:
     return out
 
 
+@dataclass(frozen=True)
+class _FieldSeason:
+    """What a run of one field-season needs from the tables."""
+
+    field_id: str
+    season: int
+    station_id: str
+    season_row: Row
+    crop_id: str
+    spec: CropModelSpec
+    site: SiteSoil
+    observed: pd.DataFrame  # the station's daily weather, `date` as datetime.date
+    applied: list[tuple[date, float]]  # the field's irrigation, gross mm
+
+
+class _Tables:
+    """The tables of `SeasonSources` indexed for the runs of many field-seasons."""
+
+    def __init__(self, sources: SeasonSources, stations: pd.DataFrame) -> None:
+        self.specs = crop_model_specs(sources.crops)
+        self.fields = _rows(sources.fields, "field_id")
+        self.crops = _rows(sources.crops, "crop_id")
+        self.seasons = _rows(sources.seasons.astype({"season": np.int64}), "field_id", "season")
+        self.weather = _station_weather(sources.weather)
+        self.stations = _rows(stations.drop_duplicates("station_id"), "station_id")
+        self.irrigation = _irrigation_applied(sources.operations)
+
+    def get(self, field_id: str, season: int) -> _FieldSeason | None:
+        """The field-season, or None when its crop has no crop model or its station no weather
+        or location."""
+        row = self.seasons.get((field_id, season))
+        field = self.fields.get(field_id)
+        if row is None or field is None:
+            return None
+        crop_id = str(row["crop"])
+        observed = self.weather.get(str(field["station_id"]))
+        station = self.stations.get(field["station_id"])
+        if crop_id not in self.specs or observed is None or station is None:
+            return None
+        return _FieldSeason(
+            field_id=field_id,
+            season=season,
+            station_id=str(field["station_id"]),
+            season_row=row,
+            crop_id=crop_id,
+            spec=self.specs[crop_id],
+            site=_site(field, station),
+            observed=observed,
+            applied=self.irrigation.get(field_id, []),
+        )
+
+
 def _site(field: Row, station: Row) -> SiteSoil:
     elevation = station.get("elevation_m")
     return SiteSoil(
@@ -162,30 +216,19 @@ def state_runs(
     weather only, reporting the crop state at the requests' as-of dates: it runs to the harvest
     when the harvest is known by the latest as-of date (a past season), else to that date (a
     season in progress). Key: ("state", field_id, season, end, standard moisture %)."""
-    specs = crop_model_specs(sources.crops)
-    if not specs or requests.empty:
+    tables = _Tables(sources, stations)
+    if not tables.specs or requests.empty:
         return []
-    fields = _rows(sources.fields, "field_id")
-    seasons = _rows(sources.seasons.astype({"season": np.int64}), "field_id", "season")
-    weather = _station_weather(sources.weather)
-    station_of = _rows(stations.drop_duplicates("station_id"), "station_id")
-    irrigation = _irrigation_applied(sources.operations)
     as_of = pd.to_datetime(requests["as_of"]).dt.date
     runs = []
     for (field_id, season), dates in as_of.groupby([requests["field_id"], requests["season"]]):
-        key = (str(field_id), int(str(season)))
-        if key not in seasons or key[0] not in fields:
+        found = tables.get(str(field_id), int(str(season)))
+        if found is None:
             continue
-        row = seasons[key]
-        crop_id = str(row["crop"])
-        field = fields[key[0]]
-        observed = weather.get(str(field["station_id"]))
-        station = station_of.get(field["station_id"])
-        if crop_id not in specs or observed is None or station is None:
-            continue
-        sowing = pd.Timestamp(row["sowing_date"]).date()
+        observed = found.observed
+        sowing = pd.Timestamp(found.season_row["sowing_date"]).date()
         latest = max(dates)
-        harvest = row.get("harvest_date")
+        harvest = found.season_row.get("harvest_date")
         if harvest is not None and not pd.isna(harvest) and pd.Timestamp(harvest).date() <= latest:
             end = pd.Timestamp(harvest).date()
         else:
@@ -196,14 +239,14 @@ def state_runs(
             continue
         runs.append(
             _run(
-                (STATE, key[0], key[1], end, specs[crop_id].yield_moisture_pct),
-                specs[crop_id],
-                _site(field, station),
+                (STATE, found.field_id, found.season, end, found.spec.yield_moisture_pct),
+                found.spec,
+                found.site,
                 sowing,
                 end,
                 _between(observed, sowing, end),
                 sorted(set(dates)),
-                irrigation.get(key[0], []),
+                found.applied,
                 None,
             )
         )
@@ -242,11 +285,33 @@ def _run(
     )
 
 
-def member_years(observed: pd.DataFrame, as_of: date, end: date) -> list[int]:
+def _forecast_days(
+    forecast: pd.DataFrame | None, station_id: str, as_of: date, end: date
+) -> pd.DataFrame:
+    """The station's forecast for the days after `as_of` (to `end`), up to its first missing
+    day or value, with the crop model's weather columns."""
+    columns = ["date", *WEATHER_COLUMNS]
+    if forecast is None or forecast.empty or not set(columns) <= set(forecast.columns):
+        return pd.DataFrame(columns=columns)
+    rows = forecast[forecast["station_id"].astype(str) == station_id][columns].copy()
+    rows["date"] = pd.to_datetime(rows["date"]).dt.date
+    rows = rows[(rows["date"] > as_of) & (rows["date"] < end)].dropna()
+    rows = rows.drop_duplicates("date").sort_values("date").reset_index(drop=True)
+    expected = [as_of + timedelta(days=i + 1) for i in range(len(rows))]
+    keep = 0
+    while keep < len(rows) and rows["date"].iloc[keep] == expected[keep]:
+        keep += 1
+    return rows.iloc[:keep]
+
+
+def member_years(
+    observed: pd.DataFrame, as_of: date, end: date, cut: date | None = None
+) -> list[int]:
     """The member years of an outlook, latest first: seasons k = 1, 2, ... years back whose
     weather covers every day from `as_of` + 1 to `end` shifted back k years, all on or before
-    `as_of` (nothing after the as-of date is used). Named by the year the member's season ends
-    in, as `cropmodel.splice_weather` reads them."""
+    `cut` (default `as_of`: nothing after the as-of date is used). Named by the year the
+    member's season ends in, as `cropmodel.splice_weather` reads them."""
+    cut = as_of if cut is None else cut
     if end <= as_of:
         return []
     have = set(observed["date"])
@@ -257,7 +322,7 @@ def member_years(observed: pd.DataFrame, as_of: date, end: date) -> list[int]:
         shifted = [_shift(d, -back) for d in days]
         if shifted[0] < first:
             break
-        if shifted[-1] <= as_of and all(d in have for d in shifted):
+        if shifted[-1] <= cut and all(d in have for d in shifted):
             years.append(end.year - back)
     return years
 
@@ -276,54 +341,48 @@ def outlook_runs(
     *,
     members: int,
     irrigation_rules: dict[str, IrrigationRule] | None = None,
+    forecast: pd.DataFrame | None = None,
 ) -> list[CropModelRun]:
     """The outlook ensemble of each request (field_id, season, as_of): observed weather to
-    `as_of`, then each of the `members` latest past years' weather. A field in
+    `as_of`, then the station's `forecast` issued by then (station_id, date and the weather
+    columns; its days after `as_of` up to its first gap), then each of the `members` latest past
+    years' weather. A field in
     `irrigation_rules` gets a twin of every member that irrigates by its rule after `as_of`.
     Key: ("outlook", field_id, season, as_of, member_year, irrigates)."""
-    specs = crop_model_specs(sources.crops)
-    if not specs or requests.empty or members < 1:
+    tables = _Tables(sources, stations)
+    if not tables.specs or requests.empty or members < 1:
         return []
-    fields = _rows(sources.fields, "field_id")
-    crops = _rows(sources.crops, "crop_id")
-    seasons = _rows(sources.seasons.astype({"season": np.int64}), "field_id", "season")
-    weather = _station_weather(sources.weather)
-    station_of = _rows(stations.drop_duplicates("station_id"), "station_id")
-    irrigation = _irrigation_applied(sources.operations)
     rules = irrigation_rules or {}
     runs = []
     for request in requests[["field_id", "season", "as_of"]].to_dict(orient="records"):
-        key = (str(request["field_id"]), int(request["season"]))
+        found = tables.get(str(request["field_id"]), int(request["season"]))
+        if found is None:
+            continue
         as_of = pd.Timestamp(request["as_of"]).date()
-        if key not in seasons or key[0] not in fields:
-            continue
-        row = seasons[key]
-        crop_id = str(row["crop"])
-        field = fields[key[0]]
-        observed = weather.get(str(field["station_id"]))
-        station = station_of.get(field["station_id"])
-        if crop_id not in specs or observed is None or station is None:
-            continue
-        window = _window(row, crops[crop_id], observed, as_of)
+        observed = found.observed
+        window = _window(found.season_row, tables.crops[found.crop_id], observed, as_of)
         if window is None or as_of < window[0]:
             continue
         sowing, end = window
         observed_to = observed.loc[observed["date"] <= as_of, ["date", *WEATHER_COLUMNS]]
-        years = member_years(observed, as_of, end)[:members]
-        applied = [(d, mm) for d, mm in irrigation.get(key[0], []) if d <= as_of]
-        site = _site(field, station)
+        ahead = _forecast_days(forecast, found.station_id, as_of, end)
+        known_to = as_of + timedelta(days=len(ahead))
+        if len(ahead):
+            observed_to = pd.concat([observed_to, ahead], ignore_index=True)
+        years = member_years(observed, known_to, end, cut=as_of)[:members]
+        applied = [(d, mm) for d, mm in found.applied if d <= as_of]
         for year in years:
-            spliced = splice_weather(observed_to, as_of, year, end)
+            spliced = splice_weather(observed_to, known_to, year, end)
             spliced = spliced[spliced["date"] >= pd.Timestamp(sowing - timedelta(days=1))]
             variants: list[IrrigationRule | None] = [None]
-            if key[0] in rules and as_of < end:
-                variants.append(rules[key[0]])
+            if found.field_id in rules and as_of < end:
+                variants.append(rules[found.field_id])
             for rule in variants:
                 runs.append(
                     _run(
-                        (OUTLOOK, key[0], key[1], as_of, year, rule is not None),
-                        specs[crop_id],
-                        site,
+                        (OUTLOOK, found.field_id, found.season, as_of, year, rule is not None),
+                        found.spec,
+                        found.site,
                         sowing,
                         end,
                         spliced.reset_index(drop=True),
@@ -432,9 +491,20 @@ def outlook_summary(results: pd.DataFrame) -> pd.DataFrame:
             gain = (twins["yield_t_ha"].astype(float) - base.reindex(twins.index)).dropna()
             row["cm_irrigation_gain_t_ha"] = float(gain.mean()) if len(gain) else np.nan
             row["cm_irrigation_mm"] = float(twins["irrigation_mm"].astype(float).mean())
+            # The twin's first irrigation after the as-of date (the earliest over the members:
+            # within the forecast they share the weather, so they agree there).
+            day0 = pd.Timestamp(str(as_of))
+            after = [
+                day
+                for days in twins["triggered_dates"]
+                for day in (pd.Timestamp(d) for d in (days or []))
+                if day > day0
+            ]
+            row["cm_irrigation_trigger_date"] = min(after) if after else pd.NaT
         else:
             row["cm_irrigation_gain_t_ha"] = np.nan
             row["cm_irrigation_mm"] = np.nan
+            row["cm_irrigation_trigger_date"] = pd.NaT
         out.append(row)
     return pd.DataFrame(out, columns=["field_id", "season", "as_of", *OUTLOOK_COLUMNS])
 

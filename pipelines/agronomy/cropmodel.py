@@ -34,7 +34,8 @@ The result of a run (`run_one`) is a flat dict; `run_many` makes a frame of them
   `crop_end_date` (the crop's last simulated day); `irrigation_mm` and `irrigation_events`
   (gross, all irrigations up to the crop's end: applied ones and those the rule triggered);
   `transpiration_ratio`: cumulative actual over potential crop transpiration (TRA / TRAMX)
-  over the season, 1 = never water-stressed; `triggered_irrigation_mm` (gross, by the rule only;
+  over the season, 1 = never water-stressed; `triggered_dates`, the days the rule irrigated
+  (a list, empty when it never did); `triggered_irrigation_mm` (gross, by the rule only;
   0 without a rule).
 - per report date i: `report_date_at{i}`, `dvs_at{i}`, `lai_at{i}`, `tagp_kg_ha_at{i}`,
   `twso_kg_ha_at{i}`, `sm_m3_m3_at{i}` and `transpiration_ratio_at{i}` (cumulative from sowing to
@@ -133,6 +134,7 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "irrigation_events",
     "transpiration_ratio",
     "triggered_irrigation_mm",
+    "triggered_dates",
 )
 # `run_many(scheduler=LOCAL_SCHEDULER)`: a LocalCluster of one worker process per core.
 LOCAL_SCHEDULER = "local"
@@ -320,6 +322,7 @@ def run_one(run: CropModelRun, *, cache_dir: str | Path | None = None) -> dict[s
         "irrigation_events": 0,
         "transpiration_ratio": math.nan,
         "triggered_irrigation_mm": math.nan,
+        "triggered_dates": [],
         "at": [_empty_report(d) for d in run.report_dates],
     }
     try:
@@ -792,6 +795,7 @@ def _summarise(
         "irrigation_events": len(applied) + int((triggered > 0).sum()),
         "transpiration_ratio": float(ratio[-1]),
         "triggered_irrigation_mm": triggered_mm,
+        "triggered_dates": [o["day"] for o, mm in zip(crop_days, triggered, strict=True) if mm > 0],
         "at": at,
     }
     harvested = run.latest_harvest is not None and crop_end >= run.latest_harvest

@@ -154,3 +154,33 @@ def test_a_local_cluster_gives_the_in_process_results(
     runs = ci.state_runs(sources, stations, requests)
     local = run_many(runs, scheduler=cropmodel.LOCAL_SCHEDULER)
     pd.testing.assert_frame_equal(local, run_many(runs))
+
+
+def test_the_outlook_runs_the_forecast_before_the_past_years(
+    sources: SeasonSources, stations: pd.DataFrame
+) -> None:
+    as_of = pd.Timestamp("2025-06-01")
+    days = pd.date_range("2025-06-02", periods=5, freq="D")
+    forecast = pd.DataFrame(
+        {
+            "station_id": "st-1",
+            "date": days,
+            "tmin_degc": 11.0,
+            "tmax_degc": 31.0,
+            "precip_mm": [0.0, 0.0, 40.0, 0.0, 0.0],
+            "rad_mj_m2": 27.0,
+            "vp_kpa": 1.3,
+            "wind_m_s": 2.0,
+        }
+    )
+    requests = pd.DataFrame({"field_id": ["A1"], "season": [2025], "as_of": [as_of]})
+    runs = ci.outlook_runs(sources, stations, requests, members=1, forecast=forecast)
+    assert [run.key[4] for run in runs] == [2024]
+    weather = runs[0].weather.assign(date=pd.to_datetime(runs[0].weather["date"]))
+    ahead = weather.set_index("date").loc[days]
+    np.testing.assert_allclose(ahead["precip_mm"], [0.0, 0.0, 40.0, 0.0, 0.0])
+    np.testing.assert_allclose(ahead["tmax_degc"], 31.0)
+    # After the forecast: the member year's own weather, a year back.
+    after = weather.set_index("date").loc[pd.Timestamp("2025-06-10")]
+    past = sources.weather.assign(date=pd.to_datetime(sources.weather["date"])).set_index("date")
+    assert after["precip_mm"] == past.loc[pd.Timestamp("2024-06-10"), "precip_mm"]
