@@ -126,6 +126,7 @@ def build_advice(
             _outlook_requests(features, forecast_yield, nitrogen_model, sources),
             settings,
             crop_model,
+            forecast,
         )
         if crop_model is not None
         else None
@@ -167,6 +168,7 @@ def build_advice(
     scenarios = weather_scenarios(sources.weather, stations, balance, balance_params.curve_number)
     plan = irrigation_plan(balance, settings.irrigation(), irrigation_context, scenarios)
     plan = features[["field_id", "season"]].merge(plan, on=["field_id", "season"], how="left")
+    plan = crop_model_confirms(plan, season_value)
     rows = pd.DataFrame(
         {
             "field_id": features["field_id"],
@@ -228,6 +230,39 @@ def nitrogen_model_of(settings: Settings, model: YieldModel) -> NitrogenModel | 
         if metadata.get("training_data_sha256") == model.training_data_sha256:
             return NitrogenModel.from_json(metadata.get("nitrogen"))
     return None
+
+
+def crop_model_confirms(plan: pd.DataFrame, season_value: pd.DataFrame) -> pd.DataFrame:
+    """The irrigation plan with irrigation advised only where the crop model agrees.
+
+    Where the crop model's irrigated twin ran (a field with equipment and a crop model), an
+    irrigation the FAO-56 balance advises stands only when the twin, on the observed weather and
+    the forecast, also reaches the crop's depletion threshold by the end of the forecast
+    (`cm_irrigation_trigger_date`): WOFOST follows the field's soil layer by layer of rooting and
+    the crop's own transpiration, and a false alarm costs the farmer a pass. Elsewhere the plan
+    is unchanged. Rows in the same order."""
+    out = plan.copy()
+    twin = season_value["cm_irrigation_gain_t_ha"].notna().to_numpy()
+    trigger = pd.to_datetime(season_value["cm_irrigation_trigger_date"]).to_numpy()
+    end = pd.to_datetime(out["projection_end"]).to_numpy()
+    advised = out["irrigation_mm"].fillna(0.0).to_numpy() > 0
+    confirmed = ~pd.isna(trigger) & (pd.isna(end) | (trigger <= end))
+    veto = twin & advised & ~confirmed
+    if not veto.any():
+        return out
+    out.loc[veto, "irrigation_mm"] = 0.0
+    out.loc[veto, "irrigation_date"] = pd.NaT
+    out.loc[veto, "yield_at_stake_t_ha"] = 0.0
+    out.loc[veto, "irrigation_decision"] = "no-trigger"
+    reaches = pd.to_datetime(out.loc[veto, "reaches_raw_date"])
+    out.loc[veto, "irrigation_reason"] = [
+        "no irrigation yet: the water balance reaches the readily available water"
+        + (f" on {day:%Y-%m-%d}" if not pd.isna(day) else "")
+        + ", but the crop model keeps the root zone above the crop's depletion threshold "
+        "through the forecast"
+        for day in reaches
+    ]
+    return out
 
 
 def _outlook_requests(

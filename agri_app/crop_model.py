@@ -105,21 +105,38 @@ def irrigation_rules(sources: SeasonSources, settings: Settings) -> dict[str, Ir
     return rules
 
 
+def latest_forecast(forecast: pd.DataFrame | None, as_of: pd.Timestamp) -> pd.DataFrame | None:
+    """Per station, the forecast rows of the latest issue on or before `as_of`."""
+    if forecast is None or forecast.empty or "issued_date" not in forecast:
+        return None
+    issued = pd.to_datetime(forecast["issued_date"])
+    rows = forecast[issued <= as_of]
+    if rows.empty:
+        return None
+    latest = pd.to_datetime(rows["issued_date"]).groupby(rows["station_id"]).transform("max")
+    return rows[pd.to_datetime(rows["issued_date"]) == latest]
+
+
 def in_season_outlook(
     sources: SeasonSources,
     stations: pd.DataFrame,
     requests: pd.DataFrame,
     settings: Settings,
     runner: Runner,
+    forecast: pd.DataFrame | None = None,
 ) -> Outlook:
-    """The crop model's outlook for in-season `requests` (field_id, season, as_of):
-    `settings.crop_model_members` past years of weather after the as-of date."""
-    runs = outlook_runs(
-        sources,
-        stations,
-        requests,
-        members=settings.crop_model_members,
-        irrigation_rules=irrigation_rules(sources, settings),
-    )
+    """The crop model's outlook for in-season `requests` (field_id, season, as_of): the
+    station's latest `forecast` issued by the as-of date, then `settings.crop_model_members`
+    past years of weather."""
+    runs = []
+    for as_of, group in requests.groupby("as_of"):
+        runs += outlook_runs(
+            sources,
+            stations,
+            group,
+            members=settings.crop_model_members,
+            irrigation_rules=irrigation_rules(sources, settings),
+            forecast=latest_forecast(forecast, pd.Timestamp(as_of)),  # type: ignore[arg-type]
+        )
     results = runner(runs) if runs else pd.DataFrame()
     return Outlook(summary=outlook_summary(results), members=outlook_members(results))

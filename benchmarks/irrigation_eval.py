@@ -39,6 +39,7 @@ import argparse
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +50,7 @@ sys.path.insert(0, str(REPO))
 
 from agri_app.advice import build_advice  # noqa: E402
 from agri_app.cli_models import train_models  # noqa: E402
+from agri_app.crop_model import crop_model_runner  # noqa: E402
 from agri_app.settings import Settings  # noqa: E402
 from benchmarks.refresh import agri_import  # noqa: E402
 from models.irrigation import (  # noqa: E402
@@ -85,7 +87,7 @@ def workspace(bundle: Path, root: Path) -> tuple[WorkspaceData, YieldModel, Sett
     started = time.perf_counter()
     engine = agri_import(bundle, root)
     data = load_workspace(engine)
-    model = train_models(settings, data).model
+    model = train_models(settings, data, engine).model
     print(f"  imported and trained in {time.perf_counter() - started:.0f} s", flush=True)
     return data, model, settings
 
@@ -106,6 +108,7 @@ def past_seasons(
     window: tuple[str, str],
     every_days: int,
     seasons: list[int] | None,
+    crop_model_members: int = 0,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Advice rows of the equipped maize fields at the as-of dates of every past season with
     events, and the events (with `late` for those in the late-season stage)."""
@@ -117,6 +120,12 @@ def past_seasons(
     equipped = set(data.fields.loc[data.fields["irrigated"].astype(bool), "field_id"])
     maize = data.seasons[(data.seasons["crop"] == MAIZE) & data.seasons["field_id"].isin(equipped)]
     rows = []
+    runner = None
+    if crop_model_members > 0:
+        # The crop model confirms the balance's trigger with the twin's first irrigation within
+        # the forecast; members only extend beyond it, so few are needed here.
+        settings = replace(settings, crop_model_members=crop_model_members)
+        runner = crop_model_runner(settings, None)
     for season in chosen:
         fields = sorted(maize.loc[maize["season"] == season, "field_id"])
         if not fields:
@@ -129,7 +138,9 @@ def past_seasons(
         started = time.perf_counter()
         for as_of in dates:
             forecast = perfect_forecast(part.weather, as_of)
-            advice = build_advice(sources, part.stations, forecast, model, settings, as_of)
+            advice = build_advice(
+                sources, part.stations, forecast, model, settings, as_of, crop_model=runner
+            )
             advice = advice[advice["crop"] == MAIZE]
             rows.append(advice.assign(season=season))
         print(
@@ -190,7 +201,13 @@ def evaluate(name: str, root: Path, args: argparse.Namespace) -> None:
     data, model, settings = workspace(bundle, root / name)
 
     advice, events = past_seasons(
-        data, model, settings, (args.date_from, args.date_to), args.every_days, args.seasons
+        data,
+        model,
+        settings,
+        (args.date_from, args.date_to),
+        args.every_days,
+        args.seasons,
+        args.crop_model,
     )
     if args.dump is not None:
         args.dump.mkdir(parents=True, exist_ok=True)
@@ -262,6 +279,14 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, default=None, help="reuse this workspace folder")
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument("--dump", type=Path, default=None, help="write the advice rows here")
+    parser.add_argument(
+        "--crop-model",
+        type=int,
+        default=0,
+        metavar="MEMBERS",
+        help="past seasons: advise with the crop model confirming the trigger (this many "
+        "past years per outlook; 0: the water balance alone)",
+    )
     args = parser.parse_args()
     names = [n for n in SETS if args.set in ("all", n)]
     present = [n for n in names if SETS[n][0].exists() and SETS[n][1].exists()]

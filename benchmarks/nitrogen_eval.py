@@ -75,7 +75,7 @@ def advice_of(
     else:
         engine = agri_import(bundle, root)
         data = load_workspace(engine)
-        train_models(settings, data)
+        train_models(settings, data, engine)
     reference = data.reference_date
     days = [pd.Timestamp(f"{reference.year}-{text}") for text in also] + [reference]
     tables = {}

@@ -161,7 +161,7 @@ def train_sample(root: Path, every_days: int) -> tuple[Engine, float]:
     training took."""
     engine = agri_import(SAMPLE_BUNDLE, root)
     settings = Settings(workspace_dir=root, train_every_days=every_days)
-    seconds, _ = timed(lambda: train_models(settings, load_workspace(engine)))
+    seconds, _ = timed(lambda: train_models(settings, load_workspace(engine), engine))
     refresh_advice(engine, settings, trigger="train")
     return engine, seconds
 
@@ -212,7 +212,7 @@ def refresh_steps(engine: Engine, settings: Settings) -> dict[str, float]:
     stored_hash = dict(zip(stored["field_id"], stored["inputs_sha256"], strict=True))
     changed = [str(f) for f, h in fingerprints.items() if stored_hash.get(str(f)) != h]
     steps["compute (10 fields)"], computed = timed(
-        lambda: compute_advice(data, changed, settings, day, model_version=version)
+        lambda: compute_advice(data, changed, settings, day, model_version=version, engine=engine)
     )
     steps["  of which model load"], _ = timed(lambda: registry.load(version))
 

@@ -52,7 +52,7 @@ def main() -> int:
     if not ModelRegistry(settings.workspace.models_dir).versions():
         print(f"training a model into {workspace} (not part of the timing) ...", flush=True)
         tic = time.perf_counter()
-        train_models(settings, load_workspace(engine))
+        train_models(settings, load_workspace(engine), engine)
         print(f"  trained in {time.perf_counter() - tic:.1f} s")
     week = parse_week(args.week)
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")

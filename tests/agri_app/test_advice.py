@@ -413,3 +413,33 @@ def test_train_names_the_fix_when_history_is_too_short(bundle_dir: Path, tmp_pat
     result = CliRunner().invoke(models_app, ["train", "--workspace", ws])
     assert result.exit_code == 2
     assert "two or more harvested seasons" in result.stderr
+
+
+def test_the_crop_model_must_confirm_an_irrigation_within_the_forecast() -> None:
+    from agri_app.advice import crop_model_confirms
+
+    plan = pd.DataFrame(
+        {
+            "field_id": ["a", "b", "c", "d"],
+            "irrigation_mm": [30.0, 30.0, 30.0, 0.0],
+            "irrigation_date": pd.to_datetime(["2025-07-03"] * 3 + [None]),
+            "yield_at_stake_t_ha": [0.4, 0.4, 0.4, 0.0],
+            "irrigation_decision": ["irrigate", "irrigate", "irrigate", "no-trigger"],
+            "irrigation_reason": ["irrigate 30 mm"] * 3 + [""],
+            "reaches_raw_date": pd.to_datetime(["2025-07-03"] * 3 + [None]),
+            "projection_end": pd.to_datetime(["2025-07-15"] * 4),
+        }
+    )
+    season_value = pd.DataFrame(
+        {
+            # a: the twin irrigates within the forecast; b: only after it; c: no twin ran.
+            "cm_irrigation_gain_t_ha": [0.8, 0.3, np.nan, 0.1],
+            "cm_irrigation_trigger_date": pd.to_datetime(["2025-07-05", "2025-07-20", None, None]),
+        }
+    )
+    out = crop_model_confirms(plan, season_value)
+    assert out["irrigation_mm"].tolist() == [30.0, 0.0, 30.0, 0.0]
+    assert out.loc[1, "irrigation_decision"] == "no-trigger"
+    assert "crop model keeps the root zone above" in out.loc[1, "irrigation_reason"]
+    assert pd.isna(out.loc[1, "irrigation_date"])
+    pd.testing.assert_frame_equal(out.drop(index=1), plan.drop(index=1))
