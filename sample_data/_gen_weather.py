@@ -162,42 +162,26 @@ def perturb(
 
 
 def make_provider(w: dict, lat: float, lon: float, elev: float):
-    """In-memory pcse WeatherDataProvider driven by exactly the given (rounded) arrays."""
-    from pcse.base import WeatherDataContainer, WeatherDataProvider
-    from pcse.util import reference_ET
+    """In-memory pcse WeatherDataProvider driven by exactly the given (rounded) arrays: the
+    product's own (`pipelines.agronomy.cropmodel.weather_provider`, PCSE's reference ET with
+    the same Angstrom coefficients), so the generator and the advice simulate alike."""
+    import pandas as pd
 
-    class _Provider(WeatherDataProvider):
-        def __init__(self):
-            WeatherDataProvider.__init__(self)
-            self.latitude, self.longitude, self.elevation = lat, lon, elev
-            self.description = ["perturbed NL1 (sample data generator)"]
-            for i, day in enumerate(w["date"]):
-                irrad = float(w["rad"][i]) * 1e6
-                tmin, tmax = float(w["tmin"][i]), float(w["tmax"][i])
-                vap = float(w["vp"][i]) * 10.0
-                wind = float(w["wind"][i])
-                e0, es0, et0 = reference_ET(
-                    day, lat, elev, tmin, tmax, irrad, vap, wind, ANGSTA, ANGSTB, ETMODEL="PM"
-                )
-                wdc = WeatherDataContainer(
-                    LAT=lat,
-                    LON=lon,
-                    ELEV=elev,
-                    DAY=day,
-                    IRRAD=irrad,
-                    TMIN=tmin,
-                    TMAX=tmax,
-                    VAP=vap,
-                    WIND=wind,
-                    RAIN=float(w["rain"][i]) / 10.0,
-                    E0=e0 / 10.0,
-                    ES0=es0 / 10.0,
-                    ET0=et0 / 10.0,
-                    TEMP=(tmin + tmax) / 2.0,
-                )
-                self._store_WeatherDataContainer(wdc, day)
+    from pipelines.agronomy.cropmodel import ANGSTROM_A, ANGSTROM_B, weather_provider
 
-    return _Provider()
+    assert (ANGSTROM_A, ANGSTROM_B) == (ANGSTA, ANGSTB)
+    frame = pd.DataFrame(
+        {
+            "date": pd.to_datetime(list(w["date"])),
+            "tmin_degc": np.asarray(w["tmin"], dtype=float),
+            "tmax_degc": np.asarray(w["tmax"], dtype=float),
+            "precip_mm": np.asarray(w["rain"], dtype=float),
+            "rad_mj_m2": np.asarray(w["rad"], dtype=float),
+            "vp_kpa": np.asarray(w["vp"], dtype=float),
+            "wind_m_s": np.asarray(w["wind"], dtype=float),
+        }
+    )
+    return weather_provider(frame, lat, lon, elev)
 
 
 FORECAST_DAYS = 14
