@@ -395,9 +395,16 @@ def _categorical(column: pa.ChunkedArray) -> pd.Categorical:
 
 
 def _all_null(table: pa.Table) -> npt.NDArray[np.bool_]:
+    """Rows with every cell missing or empty text: blank lines, not readings."""
     blank = np.ones(table.num_rows, dtype=bool)
     for column in table.columns:
-        blank &= np.asarray(column.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+        empty = column.is_null()
+        if pa.types.is_dictionary(column.type) or pa.types.is_string(column.type):
+            text = column.cast(pa.string()) if pa.types.is_dictionary(column.type) else column
+            empty = pc.or_(empty, pc.equal(pc.utf8_trim_whitespace(text), "")).fill_null(True)
+        blank &= np.asarray(empty.to_numpy(zero_copy_only=False), dtype=bool)
+        if not blank.any():
+            break
     return blank
 
 

@@ -92,9 +92,8 @@ def decode_log(raw: bytes, name: str) -> LogText:
     if raw.startswith(b"\xef\xbb\xbf"):
         raw, encoding = raw[3:], "utf-8-sig"
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = raw.decode("utf-16")
+        data = _decode_utf16(raw, name).encode("utf-8")
         encoding = "utf-16"
-        data = text.encode("utf-8")
     elif raw.isascii():
         data = raw
     else:
@@ -132,6 +131,41 @@ def decode_log(raw: bytes, name: str) -> LogText:
             "sensor log",
         )
     return LogText(name, data, encoding, data.endswith(b"\n"))
+
+
+def _decode_utf16(raw: bytes, name: str) -> str:
+    """A UTF-16 file (it starts with a byte-order mark) as text, or `InputError` if damaged."""
+    if len(raw) % 2:
+        raise InputError(
+            [
+                Problem(
+                    name,
+                    None,
+                    None,
+                    f"the file is UTF-16 (it starts with a byte-order mark) but has an odd "
+                    f"number of bytes ({len(raw)}): it was cut off or damaged in copying; "
+                    "export the log again, preferably as UTF-8 CSV",
+                )
+            ],
+            "sensor log",
+        )
+    try:
+        return raw.decode("utf-16")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].decode("utf-16", errors="replace").count("\n") + 1
+        raise InputError(
+            [
+                Problem(
+                    name,
+                    f"line {line}",
+                    None,
+                    f"the file is UTF-16 but bytes {exc.start}-{exc.end - 1} are not valid "
+                    "UTF-16 (the file may be damaged); export the log again, preferably as "
+                    "UTF-8 CSV",
+                )
+            ],
+            "sensor log",
+        ) from None
 
 
 def _cp1252_char(chunk: bytes) -> str:
@@ -185,18 +219,35 @@ def read_body(
 ) -> CsvBody:
     """Read the rows after `header_lines` into a table with `column_names`.
 
+    Every line is one row: a quote that does not close on its own line would make the CSV
+    parser read the following lines into one cell, so such a line is emptied before parsing and
+    comes back as a bad line (a log's cells never hold line breaks). A line of only spaces and
+    separators is a blank line like an empty one.
+
     With `column_types` the read is typed and fast, and raises `pa.ArrowInvalid` if any value does
-    not convert or any row has the wrong number of fields (the caller then reads again as text).
-    Without, every column is a string and rows with the wrong number of fields come back as
-    `bad_lines` with their line numbers; a short last line without a line break is reported
-    as truncated. `delimiter` is the field separator (vendor exports in some locales use ';'
-    or tabs).
+    not convert, any row has the wrong number of fields or a line has an unbalanced quote (the
+    caller then reads again as text). Without, every column is a string and rows with the wrong
+    number of fields come back as `bad_lines` with their line numbers; a short last line without
+    a line break is reported as truncated. `delimiter` is the field separator (vendor exports in
+    some locales use ';' or tabs).
     """
-    body = text.body(header_lines)
+    body: memoryview | bytes = text.body(header_lines)
     if not body or (bytes(body[:4096]).isspace() and bytes(body).isspace()):
         types = column_types or {}
         empty = pa.table({n: pa.array([], types.get(n, pa.string())) for n in column_names})
         return CsvBody(empty, np.empty(0, dtype=np.int64))
+    # The typed read needs no search for blank lines: one with too few fields fails it, and
+    # the text read that follows finds it.
+    body, quote_lines = _one_row_per_line(
+        text, len(text.data) - len(body), header_lines, delimiter, column_types is None
+    )
+    if column_types is not None and quote_lines:
+        raise pa.ArrowInvalid(f"line {quote_lines[0].line} has an unbalanced quote")
+    if isinstance(body, bytes) and (not body or body.isspace()):  # stray quotes, blank lines
+        empty = pa.table({n: pa.array([], pa.string()) for n in column_names})
+        return CsvBody(empty, np.empty(0, dtype=np.int64), quote_lines)
+    newlines = np.count_nonzero(np.frombuffer(body, dtype=np.uint8) == 10)
+    physical_lines = int(newlines) + (0 if bytes(body[-1:]) == b"\n" else 1)
     read_options = pacsv.ReadOptions(column_names=column_names, block_size=1 << 24)
     if column_types is not None:
         table = pacsv.read_csv(
@@ -205,6 +256,8 @@ def read_body(
             parse_options=pacsv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(column_types=column_types),
         )
+        if table.num_rows != physical_lines:
+            raise pa.ArrowInvalid("rows and lines disagree")
         lines = np.arange(table.num_rows, dtype=np.int64) + header_lines + 1
         return CsvBody(table, lines)
 
@@ -228,9 +281,9 @@ def read_body(
             quoted_strings_can_be_null=False,
         ),
     )
-    if not invalid:
+    if not invalid and table.num_rows == physical_lines:
         lines = np.arange(table.num_rows, dtype=np.int64) + header_lines + 1
-        return CsvBody(table, lines)
+        return CsvBody(table, lines, quote_lines)
     # Rows come back in file order; walk the lines to give each row and bad line its number.
     row_lines: list[int] = []
     bad: list[BadLine] = []
@@ -259,7 +312,80 @@ def read_body(
             next_bad = next(pending, None)
         else:
             row_lines.append(number)
+    if next_bad is not None or len(row_lines) != table.num_rows:
+        # Cannot happen with one row per line; refuse rather than number rows wrongly.
+        raise InputError(
+            [
+                Problem(
+                    text.name,
+                    None,
+                    None,
+                    "the file's lines could not be matched to its rows (unusual quoting?); "
+                    "export the log again without quotes around values",
+                )
+            ],
+            "sensor log",
+        )
+    bad = sorted(bad + quote_lines, key=lambda b: b.line)
     return CsvBody(table, np.asarray(row_lines, dtype=np.int64), bad)
+
+
+def _blank_line(delimiter: str) -> re.Pattern[bytes]:
+    """A line of only spaces and separators: blank, even when it has too few separators
+    (pyarrow would read it as a short row)."""
+    return re.compile(rb"^[ \t" + re.escape(delimiter.encode()) + rb"]+$", re.MULTILINE)
+
+
+_HAS_QUOTE = re.compile(rb'^[^\n]*"[^\n]*$', re.MULTILINE)
+
+
+def _one_row_per_line(
+    text: LogText, offset: int, header_lines: int, delimiter: str, blanks: bool
+) -> tuple[bytes | memoryview, list[BadLine]]:
+    """The body from byte `offset` with unbalanced quotes out (and, with `blanks`, blank-looking
+    lines emptied).
+
+    Lines keep their numbers (an emptied line is still a line). Returns the body (the original
+    view when nothing had to change) and a bad line for every line whose quotes do not close.
+    """
+    data = text.data
+    has_quote = data.find(b'"', offset) >= 0
+    blank = _blank_line(delimiter)
+    if not has_quote and not (blanks and blank.search(data, offset)):
+        return memoryview(data)[offset:], []
+    body = blank.sub(b"", data[offset:]) if blanks else data[offset:]
+    if not has_quote:
+        return body, []
+    bad: list[BadLine] = []
+    spans: list[tuple[int, int]] = []
+    counted, line = 0, header_lines + 1
+    for match in _HAS_QUOTE.finditer(body):
+        decoded = match.group().decode("utf-8", errors="replace")
+        try:
+            next(csv.reader([decoded], delimiter=delimiter, strict=True), None)
+            continue
+        except csv.Error:
+            pass
+        line += body.count(b"\n", counted, match.start())
+        counted = match.start()
+        bad.append(
+            BadLine(
+                line,
+                decoded,
+                'has a quote (") that is not closed on its line; remove the stray quote or '
+                "close it (a cell cannot span lines)",
+            )
+        )
+        spans.append(match.span())
+    if not spans:
+        return body, []
+    pieces = []
+    previous = 0
+    for begin, finish in spans:
+        pieces.append(body[previous:begin])
+        previous = finish
+    pieces.append(body[previous:])
+    return b"".join(pieces), bad
 
 
 def split_cells(line: str, delimiter: str = ",") -> list[str]:

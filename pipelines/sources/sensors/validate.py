@@ -220,7 +220,16 @@ def resolve(parsed: ParsedLog, installations: pd.DataFrame) -> Resolved:
     # Physical ranges (impossible values are rejected; implausible ones are flagged later).
     values = readings.value
     for code, name in enumerate(variable_names):
-        spec = units.VARIABLES[name]
+        spec = units.variable(name)
+        if spec is None:
+            # Readers reject unknown names; a category left over from rejected rows has no rows.
+            rows = matched & (variable_codes == code)
+            reason = f"variable '{name}' is not known; {units.unknown_variable_hint(name)}"
+            rejected.extend(
+                Rejection(int(lines[r]), _col(columns[r]), reason) for r in np.flatnonzero(rows)
+            )
+            matched &= ~rows
+            continue
         lo, hi = spec.physical
         rows = matched & (variable_codes == code) & ((values < lo) | (values > hi))
         for row in np.flatnonzero(rows):
