@@ -7,7 +7,13 @@ tests, each a pure function of a reading's neighbourhood:
 - `spike`: one reading jumps away from both neighbours (each at most 6 h away) by at least the
   variable's `spike_jump`, in the same direction, while the neighbours agree with each other.
 - `flatline`: part of a run of identical consecutive readings (no hole longer than the gap
-  threshold inside it) lasting at least the variable's `flatline_hours`: a stuck sensor.
+  threshold inside it) lasting at least the variable's `flatline_hours`: a stuck sensor. A
+  probe that is stuck is stuck in every variable it reports: when one variable of a probe
+  (device, port, installation) is flagged, a run of identical readings of another variable of
+  the same probe (one that has a flat-line test) that stays flat alongside it for at least the
+  flagged variable's `flatline_hours` is flagged too, whatever its value. That is what tells a
+  dead probe writing 0.0 for everything from frozen soil held at 0 °C (the zero-curtain
+  exemption): freezing soil loses liquid water, so its water content does not stay flat.
 - `gap`: the first reading after more than 6 h without readings in the same installation.
 - `offset`: a step of at least `offset_step` from the previous reading after which the level
   stays shifted for the next `offset_window_hours`, with both windows steady (10–90 % spread
@@ -78,9 +84,13 @@ class SegmentRules:
     flat_exempt_lo: npt.NDArray[np.float64]  # NaN: no exemption
     flat_exempt_hi: npt.NDArray[np.float64]
     offset_rise_allowed: npt.NDArray[np.bool_]  # whether a rising step may be an offset
+    probe: npt.NDArray[np.int64]  # segments of one probe (device, port, installation) share it
 
     @classmethod
-    def for_segments(cls, variables: list[str], depths_cm: list[float]) -> SegmentRules:
+    def for_segments(
+        cls, variables: list[str], depths_cm: list[float], probes: list[int] | None = None
+    ) -> SegmentRules:
+        """Rules of each segment; `probes` numbers the probe of each (default: all different)."""
         specs = [units.VARIABLES[str(v)] for v in variables]
 
         def values(get: list[float | None]) -> npt.NDArray[np.float64]:
@@ -98,6 +108,7 @@ class SegmentRules:
             values([s.qc.flatline_exempt[0] if s.qc.flatline_exempt else None for s in specs]),
             values([s.qc.flatline_exempt[1] if s.qc.flatline_exempt else None for s in specs]),
             np.array([d >= OFFSET_RISE_MIN_DEPTH_CM for d in depths_cm], dtype=bool),
+            np.asarray(range(len(specs)) if probes is None else probes, dtype=np.int64),
         )
 
 
@@ -163,6 +174,10 @@ def qc_flags(
         flat = (run_len[run] >= 3) & np.isfinite(flat_s) & (duration >= np.nan_to_num(flat_s))
         exempt = (value >= rules.flat_exempt_lo[segment]) & (value <= rules.flat_exempt_hi[segment])
         flags[flat & ~exempt] |= FLATLINE
+        stuck_probe = _stuck_with_probe(
+            segment[starts], run_first, run_last, run_len, (flags[starts] & FLATLINE) != 0, rules
+        )
+        flags[stuck_probe[run]] |= FLATLINE
 
     step = rules.offset_step[segment]
     window = rules.offset_window_s[segment]
@@ -189,6 +204,44 @@ def qc_flags(
             if _spread(before) < abs(shift) / 2 and _spread(after) < abs(shift) / 2:
                 flags[at] |= OFFSET
     return flags
+
+
+def _stuck_with_probe(
+    run_segment: npt.NDArray[np.int64],
+    run_first: npt.NDArray[np.int64],
+    run_last: npt.NDArray[np.int64],
+    run_len: npt.NDArray[np.int64],
+    run_flagged: npt.NDArray[np.bool_],
+    rules: SegmentRules,
+) -> npt.NDArray[np.bool_]:
+    """Runs of identical readings that stay flat alongside a flagged run of the same probe.
+
+    Per run (of `qc_flags`): whether another variable of its probe has a flagged flat run that
+    overlaps it for at least that variable's `flatline_hours`.
+    """
+    stuck = np.zeros(len(run_segment), dtype=bool)
+    if not run_flagged.any():
+        return stuck
+    probe = rules.probe[run_segment]
+    candidate = (run_len >= 3) & np.isfinite(rules.flatline_s[run_segment]) & ~run_flagged
+    candidate &= np.isin(probe, probe[run_flagged])
+    if not candidate.any():
+        return stuck
+    cand = np.flatnonzero(candidate)
+    first, last, cand_probe, cand_segment = (
+        run_first[cand],
+        run_last[cand],
+        probe[cand],
+        run_segment[cand],
+    )
+    for flagged in np.flatnonzero(run_flagged).tolist():
+        overlap = np.minimum(last, run_last[flagged]) - np.maximum(first, run_first[flagged])
+        stuck[cand] |= (
+            (cand_probe == probe[flagged])
+            & (cand_segment != run_segment[flagged])
+            & (overlap >= rules.flatline_s[run_segment[flagged]])
+        )
+    return stuck
 
 
 def _spread(values: npt.NDArray[np.float64]) -> float:

@@ -156,8 +156,12 @@ def store_readings(
     new_seg = seg[keep_new]
     new_ts = resolved.ts[keep_new]
     new_val = resolved.value[keep_new]
+    # A probe is one installation of one device port: its variables are stuck together.
+    probes = segments.groupby(["device_id", "port", "installed_date"], sort=False).ngroup()
     rules = qc.SegmentRules.for_segments(
-        list(segments["variable"]), list(segments["depth_cm"].astype(float))
+        list(segments["variable"]),
+        list(segments["depth_cm"].astype(float)),
+        [int(p) for p in probes],
     )
     if stored.ts:
         old_seg = np.concatenate(stored.segment)

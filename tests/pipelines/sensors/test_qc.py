@@ -234,3 +234,73 @@ def test_daily_aggregates_from_the_workspace_use_local_days(
     daily = read_daily_aggregates(engine, "Europe/Amsterdam", field_ids=["A2"])
     assert [str(d) for d in daily["date"]] == ["2025-05-31", "2025-06-01"]
     assert list(daily["value"]) == pytest.approx([0.20, 0.30])
+
+
+def _probe_flags(
+    vwc: list[float], temp: list[float], probes: list[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Hourly flags of water content (segment 0) and soil temperature (segment 1)."""
+    n = len(vwc)
+    hours = np.arange(n, dtype=np.int64)
+    flags = qc_flags(
+        np.repeat(np.array([0, 1], dtype=np.int64), n),
+        np.tile(1_700_000_000 + hours * H, 2),
+        np.asarray(vwc + temp, dtype=np.float64),
+        SegmentRules.for_segments(["vwc_m3_m3", "soil_temp_degc"], [30.0, 30.0], probes),
+        np.array([False, False]),
+    )
+    return flags[:n], flags[n:]
+
+
+def test_a_dead_probe_writing_zero_is_flagged_in_every_variable() -> None:
+    vwc = _wavy(120)
+    temp = [round(6 + 2 * np.sin(i / 4), 1) for i in range(120)]
+    vwc[30:90] = [0.0] * 60  # 60 hours of 0.0 in both: the probe died and came back
+    temp[30:90] = [0.0] * 60
+    vwc_flags, temp_flags = _probe_flags(vwc, temp, [0, 0])
+    assert [i for i in range(120) if vwc_flags[i] & FLATLINE] == list(range(30, 90))
+    assert [i for i in range(120) if temp_flags[i] & FLATLINE] == list(range(30, 90))
+    # Another probe's water content says nothing about this thermometer.
+    _, other_probe = _probe_flags(vwc, temp, [0, 1])
+    assert not (other_probe & FLATLINE).any()
+
+
+def test_frozen_soil_at_zero_with_falling_water_content_is_not_flagged() -> None:
+    # The zero curtain: 0.0 °C for days while liquid water content falls as the soil freezes.
+    vwc = [round(0.30 - 0.001 * i, 4) for i in range(120)]
+    temp = [0.0] * 120
+    vwc_flags, temp_flags = _probe_flags(vwc, temp, [0, 0])
+    assert not (vwc_flags & FLATLINE).any() and not (temp_flags & FLATLINE).any()
+
+
+def test_a_short_stuck_spell_alongside_a_stuck_variable_is_not_enough() -> None:
+    vwc = _wavy(120)
+    temp = [round(6 + 2 * np.sin(i / 4), 1) for i in range(120)]
+    vwc[30:90] = [0.0] * 60
+    temp[40:50] = [0.0] * 10  # ten hours at 0 °C: shorter than the day water content needs
+    _, temp_flags = _probe_flags(vwc, temp, [0, 0])
+    assert not (temp_flags & FLATLINE).any()
+
+
+def test_dead_probe_upload_flags_its_zero_temperatures_in_the_workspace(
+    sqlite_workspace: tuple[Engine, storage.Workspace], tmp_path: Path
+) -> None:
+    engine, workspace = sqlite_workspace
+    start = pd.Timestamp("2025-06-01T00:00Z")
+    lines = ["device_id,port,variable,ts,value"]
+    for hour in range(96):
+        ts = (start + pd.Timedelta(hours=hour)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        dead = 24 <= hour < 84
+        vwc = 0.0 if dead else round(0.25 + 0.004 * np.sin(hour / 3), 4)
+        temp = 0.0 if dead else round(14 + 3 * np.sin(hour / 4), 1)
+        lines += [f"dev-1,1,vwc_m3_m3,{ts},{vwc}", f"dev-1,1,soil_temp_degc,{ts},{temp}"]
+    path = tmp_path / "dead.csv"
+    path.write_text("\n".join(lines) + "\n")
+    registry = devices_frame("dev-1,1,A2,10,TEROS 12,UTC,2025-05-01,")
+    report = ingest_file(engine, workspace, path, uploaded_by="t", devices=registry)
+    assert report.accepted == 192
+    assert report.flag_counts["flatline"] == 120
+    daily = read_daily_aggregates(engine, "UTC", field_ids=["A2"])
+    temp = daily[daily["variable"].eq("soil_temp_degc")].set_index("date")
+    # The three days the probe was dead in both variables hold no good temperature.
+    assert list(temp["n_flagged"]) == [0, 24, 24, 12]
