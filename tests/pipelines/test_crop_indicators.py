@@ -21,7 +21,8 @@ from pipelines.store import storage
 from pipelines.store.schema import crop_model_results
 from tests.conftest import bundle_sources, write_bundle
 
-pytest.importorskip("pcse")
+# No `pytest.importorskip("pcse")` here: importing pcse outside `cropmodel._import_pcse` runs its
+# logging.config.dictConfig, which disables every logger that exists at collection time.
 
 
 @pytest.fixture(scope="module")
