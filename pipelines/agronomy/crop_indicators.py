@@ -354,6 +354,8 @@ def outlook_runs(
         return []
     rules = irrigation_rules or {}
     runs = []
+    windows: dict[tuple[Any, ...], tuple[pd.DataFrame, date, list[int]]] = {}
+    splices: dict[tuple[Any, ...], pd.DataFrame] = {}
     for request in requests[["field_id", "season", "as_of"]].to_dict(orient="records"):
         found = tables.get(str(request["field_id"]), int(request["season"]))
         if found is None:
@@ -364,16 +366,29 @@ def outlook_runs(
         if window is None or as_of < window[0]:
             continue
         sowing, end = window
-        observed_to = observed.loc[observed["date"] <= as_of, ["date", *WEATHER_COLUMNS]]
-        ahead = _forecast_days(forecast, found.station_id, as_of, end)
-        known_to = as_of + timedelta(days=len(ahead))
-        if len(ahead):
-            observed_to = pd.concat([observed_to, ahead], ignore_index=True)
-        years = member_years(observed, known_to, end, cut=as_of)[:members]
+        # Fields of one station with the same season window share their weather: built once.
+        window_key = (found.station_id, as_of, end)
+        if window_key not in windows:
+            observed_to = observed.loc[observed["date"] <= as_of, ["date", *WEATHER_COLUMNS]]
+            ahead = _forecast_days(forecast, found.station_id, as_of, end)
+            known_to = as_of + timedelta(days=len(ahead))
+            if len(ahead):
+                observed_to = pd.concat([observed_to, ahead], ignore_index=True)
+            windows[window_key] = (
+                observed_to,
+                known_to,
+                member_years(observed, known_to, end, cut=as_of),
+            )
+        observed_to, known_to, all_years = windows[window_key]
+        years = all_years[:members]
         applied = [(d, mm) for d, mm in found.applied if d <= as_of]
         for year in years:
-            spliced = splice_weather(observed_to, known_to, year, end)
-            spliced = spliced[spliced["date"] >= pd.Timestamp(sowing - timedelta(days=1))]
+            splice_key = (*window_key, year, sowing)
+            if splice_key not in splices:
+                spliced = splice_weather(observed_to, known_to, year, end)
+                first = pd.Timestamp(sowing - timedelta(days=1))
+                splices[splice_key] = spliced[spliced["date"] >= first].reset_index(drop=True)
+            spliced = splices[splice_key]
             variants: list[IrrigationRule | None] = [None]
             if found.field_id in rules and as_of < end:
                 variants.append(rules[found.field_id])
@@ -385,7 +400,7 @@ def outlook_runs(
                         found.site,
                         sowing,
                         end,
-                        spliced.reset_index(drop=True),
+                        spliced,
                         [min(as_of, end)],
                         applied,
                         rule,

@@ -34,8 +34,10 @@ from pipelines.store.schema import crop_model_results
 _KEYS_PER_QUERY = 500
 
 
-def run_key(run: CropModelRun) -> str:
-    """sha256 of everything the run's result depends on (not its `key`, a caller's label)."""
+def run_key(run: CropModelRun, weather_digests: dict[int, bytes] | None = None) -> str:
+    """sha256 of everything the run's result depends on (not its `key`, a caller's label).
+    `weather_digests` caches the weather's digest by frame identity, for runs that share one
+    weather frame within a call."""
     digest = hashlib.sha256()
     described = {
         "code": code_version(),
@@ -65,13 +67,23 @@ def run_key(run: CropModelRun) -> str:
         "initial_water": run.site.initial_available_water_fraction,
     }
     digest.update(json.dumps(described, sort_keys=True).encode())
-    weather = run.weather
+    cached = None if weather_digests is None else weather_digests.get(id(run.weather))
+    if cached is None:
+        cached = _weather_digest(run.weather)
+        if weather_digests is not None:
+            weather_digests[id(run.weather)] = cached
+    digest.update(cached)
+    return digest.hexdigest()
+
+
+def _weather_digest(weather: pd.DataFrame) -> bytes:
+    digest = hashlib.sha256()
     digest.update("|".join(pd.to_datetime(weather["date"]).dt.strftime("%Y%m%d")).encode())
     used = [*WEATHER_COLUMNS[1:], *(c for c in EVAPORATION_COLUMNS if c in weather)]
     for column in used:
         digest.update(column.encode())
         digest.update(np.ascontiguousarray(weather[column].to_numpy(dtype=np.float64)).tobytes())
-    return digest.hexdigest()
+    return digest.digest()
 
 
 def _jsonable(value: Any) -> Any:
@@ -104,7 +116,8 @@ def cached_run_many(
     run's `key`): stored ones read, the others computed and stored."""
     if not runs:
         return run_many([])
-    hashes = [run_key(run) for run in runs]
+    digests: dict[int, bytes] = {}
+    hashes = [run_key(run, digests) for run in runs]
     stored: dict[str, dict[str, Any]] = {}
     wanted = sorted(set(hashes))
     with engine.connect() as connection:
