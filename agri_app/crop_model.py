@@ -128,6 +128,7 @@ def in_season_outlook(
     """The crop model's outlook for in-season `requests` (field_id, season, as_of): the
     station's latest `forecast` issued by the as-of date, then `settings.crop_model_members`
     past years of weather."""
+    rules = irrigation_rules(sources, settings)
     runs = []
     for as_of, group in requests.groupby("as_of"):
         runs += outlook_runs(
@@ -135,7 +136,7 @@ def in_season_outlook(
             stations,
             group,
             members=settings.crop_model_members,
-            irrigation_rules=irrigation_rules(sources, settings),
+            irrigation_rules=rules,
             forecast=latest_forecast(forecast, pd.Timestamp(as_of)),  # type: ignore[arg-type]
         )
     results = runner(runs) if runs else pd.DataFrame()
