@@ -14,17 +14,25 @@ What happens, in order:
    with a message naming the fix, and the rejection is logged.
 3. Readings are matched to their installations and converted to UTC (`validate`); readings
    that cannot be (unknown device, impossible value, bad timestamp, ...) go to quarantine with
-   their line and reason.
+   their line and reason. A logger whose timestamps contradict its stated clock at a
+   daylight-saving change gets a warning naming the clock to set (`localtime.diagnose_clock`).
 4. In one transaction: the upload is logged, readings are merged with stored neighbours,
    flagged (`qc`), inserted where new and counted as duplicates where not, quarantined rows
    are written, and the log row gets its counts. A failure anywhere rolls all of it back, so
    the same file can simply be sent again.
+
+The report stored with the upload (`report_json`) also keeps how the file was read (format,
+`device_option`, the archived mapping's `mapping_sha256`) and the devices it names
+(`file_devices`): `reprocess.reprocess_device` re-reads the archived file the same way after
+the registry changed.
 """
 
 from __future__ import annotations
 
+import csv
 import getpass
 import hashlib
+import io
 import json
 import os
 import tempfile
@@ -48,7 +56,7 @@ from pipelines.sources.sensors.parsed import Rejection
 from pipelines.sources.sensors.store import ProgressCallback, lock_for_upload, store_readings
 from pipelines.sources.sensors.text import LogText, decode_log
 from pipelines.sources.sensors.validate import normalise_devices, resolve
-from pipelines.sources.sensors.wide import WideMapping, read_mapping
+from pipelines.sources.sensors.wide import MAPPING_COLUMNS, WideMapping, read_mapping
 from pipelines.store import schema, storage
 from pipelines.store.schema import sensor_quarantine, sensor_uploads
 from pipelines.tables import InputError, Problem
@@ -66,6 +74,8 @@ class IngestReport:
     is rejected (`status == "rejected"`, `problems` says why) when it cannot be read at all
     (encoding, delimiter, layout, units: then `rejected` is its number of data lines and nothing
     is quarantined), or when every one of its lines failed its checks (then all are quarantined).
+    `warnings` are about readings that were stored but are probably wrong (a logger clock that
+    contradicts the registry): the status stays "ok", the warning says what to fix.
     """
 
     file_name: str
@@ -91,7 +101,12 @@ class IngestReport:
     ignored_columns: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
     seconds: float = 0.0
+    # How the file was read, for re-reading it from the archive (`reprocess`).
+    device_option: str | None = None
+    mapping_sha256: str | None = None
+    file_devices: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -106,10 +121,14 @@ class IngestReport:
     def summary_line(self) -> str:
         if self.status == "rejected":
             return f"{self.file_name}: rejected: {self.problems[0] if self.problems else ''}"
-        return (
+        line = (
             f"{self.file_name}: {self.accepted} accepted, {self.duplicate} duplicate, "
             f"{self.rejected} rejected, {self.flagged} flagged"
         )
+        if self.warnings:
+            more = f" (and {len(self.warnings) - 1} more)" if len(self.warnings) > 1 else ""
+            line += f"; WARNING: {self.warnings[0]}{more}"
+        return line
 
 
 def ingest_file(
@@ -146,6 +165,15 @@ def ingest_file(
         devices if devices is not None else _registry(engine), "device registry"
     )
     context = _context_hash(format, mapping_bytes, device_id, installations)
+    # The mapping is kept like the log itself, so the file can be read again the same way.
+    mapping_raw = b""
+    if isinstance(mapping, WideMapping):
+        mapping_raw = mapping_csv(mapping)
+    elif mapping_obj is not None:
+        mapping_raw = mapping_bytes
+    mapping_sha = hashlib.sha256(mapping_raw).hexdigest() if mapping_raw else None
+    if mapping_sha is not None:
+        _archive(mapping_raw, None, mapping_sha, workspace)
     base = IngestReport(
         file_name=name,
         file_sha256=sha,
@@ -153,6 +181,8 @@ def ingest_file(
         status="ok",
         uploaded_by=user,
         size_bytes=len(raw),
+        device_option=device_id,
+        mapping_sha256=mapping_sha,
     )
     if skip_if_seen:
         previous = _previous_upload(engine, sha, context)
@@ -188,7 +218,7 @@ def ingest_file(
                 ],
                 "sensor log",
             )
-        resolved = resolve(parsed, installations)
+        resolved = resolve(parsed, installations, field_zones(engine))
         if progress is not None:
             progress("check", len(parsed.readings), len(parsed.readings))
     except InputError as exc:
@@ -227,6 +257,8 @@ def ingest_file(
         rejections = rejections + outcome.conflicts
         _quarantine(conn, upload_id, text, rejections)
         _record_archive(conn, raw, name, sha, now)
+        if mapping_sha is not None:
+            _record_archive(conn, mapping_raw, f"{name}.mapping.csv", mapping_sha, now)
         flags = outcome.flags
         report = replace(
             base,
@@ -249,6 +281,8 @@ def ingest_file(
             last_ts=_iso(int(resolved.ts.max())) if len(resolved.ts) else None,
             ignored_columns=tuple(parsed.ignored_columns),
             notes=tuple(parsed.notes + resolved.notes),
+            warnings=tuple(resolved.warnings),
+            file_devices=_named_devices(parsed.readings.device_id),
             seconds=round(time.perf_counter() - started, 3),
         )
         conn.execute(
@@ -401,6 +435,35 @@ def _mapping(
     return read_mapping(raw, path.name), raw
 
 
+def mapping_csv(mapping: WideMapping) -> bytes:
+    """A mapping file (docs/sensor-formats.md) that `read_mapping` reads back as `mapping`."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(MAPPING_COLUMNS)
+    for column in mapping.columns:
+        if column.variable in ("timestamp", "ignore"):
+            writer.writerow([column.column, "", "", column.variable, "", ""])
+            continue
+        depth = "" if np.isnan(column.depth_cm) else repr(float(column.depth_cm))
+        writer.writerow(
+            [column.column, column.device_id, column.port, column.variable, column.unit, depth]
+        )
+    return out.getvalue().encode()
+
+
+def field_zones(engine: Engine) -> dict[str, str]:
+    """The time zone of each field's region (its cooperative's): the daylight-saving changes a
+    logger there would follow."""
+    f, fa, co = schema.fields.c, schema.farms.c, schema.cooperatives.c
+    query = sa.select(f.field_id, co.timezone).select_from(
+        schema.fields.join(schema.farms, fa.farm_id == f.farm_id).join(
+            schema.cooperatives, co.cooperative_id == fa.cooperative_id
+        )
+    )
+    with engine.connect() as conn:
+        return {str(field_id): str(zone) for field_id, zone in conn.execute(query)}
+
+
 def _registry(engine: Engine) -> pd.DataFrame:
     with engine.connect() as conn:
         rows = conn.execute(sa.select(schema.sensor_devices)).mappings().all()
@@ -510,6 +573,12 @@ def _quarantine(
     ]
     for start in range(0, len(rows), 10_000):
         conn.execute(sensor_quarantine.insert(), rows[start : start + 10_000])
+
+
+def _named_devices(devices: pd.Categorical) -> tuple[str, ...]:
+    """The device ids a file's readings name, as written."""
+    codes = np.unique(np.asarray(devices.codes))
+    return tuple(sorted({str(devices.categories[c]) for c in codes.tolist() if c >= 0}))
 
 
 def _iso(seconds: int) -> str:

@@ -2,12 +2,14 @@
 
 This is the one place where a reading meets the device registry (`sensors/devices.csv` or the
 upload form): it belongs to the installation of its device and port whose dates contain its
-local day; that installation gives its field, depth and the zone of the logger's clock.
+local day; that installation gives its field, depth and the logger's clock (an IANA zone or a
+fixed UTC offset: `localtime.parse_clock`). A series whose wall times contradict its clock at a
+clock change gets a warning naming the likely clock (`localtime.diagnose_clock`).
 """
 
 from __future__ import annotations
 
-import zoneinfo
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -16,7 +18,18 @@ import numpy.typing as npt
 import pandas as pd
 
 from pipelines.sources.sensors import units
-from pipelines.sources.sensors.localtime import AMBIGUOUS, NONEXISTENT, local_days, local_to_utc
+from pipelines.sources.sensors.localtime import (
+    AMBIGUOUS,
+    NONEXISTENT,
+    ClockFinding,
+    clock_problem,
+    diagnose_clock,
+    format_offset,
+    local_days,
+    local_to_utc,
+    parse_clock,
+    standard_offset_near,
+)
 from pipelines.sources.sensors.parsed import ParsedLog, Rejection
 from pipelines.tables import InputError, Problem
 
@@ -63,7 +76,6 @@ def normalise_devices(devices: pd.DataFrame, name: str = "devices") -> pd.DataFr
     frame["depth_cm"] = pd.to_numeric(frame["depth_cm"], errors="coerce")
     installed = pd.to_datetime(frame["installed_date"], errors="coerce")
     removed = pd.to_datetime(frame["removed_date"].replace("", None), errors="coerce")
-    zones = zoneinfo.available_timezones()
     for row, record in enumerate(frame.itertuples(index=False)):
         where = f"row {row + 1}"
         port = float(cast(float, record.port))
@@ -71,20 +83,16 @@ def normalise_devices(devices: pd.DataFrame, name: str = "devices") -> pd.DataFr
             problems.append(Problem(name, where, "port", "needs a whole port number"))
         if pd.isna(record.depth_cm):
             problems.append(Problem(name, where, "depth_cm", "needs the depth in cm"))
-        if record.timezone not in zones:
-            problems.append(
-                Problem(
-                    name,
-                    where,
-                    "timezone",
-                    f"'{record.timezone}' is not an IANA time zone (e.g. Europe/Amsterdam, UTC)",
-                )
-            )
+        problem = clock_problem(record.timezone)
+        if problem is not None:
+            problems.append(Problem(name, where, "timezone", problem))
         if pd.isna(installed.iloc[row]):
             problems.append(Problem(name, where, "installed_date", "needs a date (YYYY-MM-DD)"))
     if problems:
         raise InputError(problems, "device registry")
     frame["port"] = frame["port"].astype(np.int64)
+    # One spelling per clock ("UTC+1" and "+01:00" are both UTC+01:00).
+    frame["timezone"] = [parse_clock(clock).text for clock in frame["timezone"]]
     frame["installed_date"] = installed.dt.date
     frame["removed_date"] = [None if pd.isna(d) else d.date() for d in removed]
     frame["installed_day"] = installed.to_numpy(dtype="datetime64[D]").astype(np.int64)
@@ -111,13 +119,24 @@ class Resolved:
     rejected: list[Rejection] = field(default_factory=list)
     duplicates_in_file: int = 0
     notes: list[str] = field(default_factory=list)
+    # Clocks that look wrong: what to set and how to repair the stored readings.
+    warnings: list[str] = field(default_factory=list)
 
 
-def resolve(parsed: ParsedLog, installations: pd.DataFrame) -> Resolved:
-    """Assign installations, convert local times to UTC, check ranges and in-file duplicates."""
+def resolve(
+    parsed: ParsedLog,
+    installations: pd.DataFrame,
+    reference_zones: Mapping[str, str] | None = None,
+) -> Resolved:
+    """Assign installations, convert local times to UTC, check ranges and in-file duplicates.
+
+    `reference_zones` maps a field to the time zone of its region (the cooperative's): a logger
+    stated to keep a fixed offset is checked against that zone's daylight-saving changes.
+    """
     readings = parsed.readings
     rejected: list[Rejection] = []
     notes: list[str] = []
+    findings: list[tuple[str, int, ClockFinding]] = []
     n = len(readings)
     inst_index = np.full(n, -1, dtype=np.int64)
     utc = np.zeros(n, dtype=np.int64)
@@ -194,6 +213,8 @@ def resolve(parsed: ParsedLog, installations: pd.DataFrame) -> Resolved:
             inst_index,
             utc,
             rejected,
+            reference_zones or {},
+            findings,
         )
     matched = inst_index >= 0
     # Depth stated by the file must agree with the registry.
@@ -253,15 +274,17 @@ def resolve(parsed: ParsedLog, installations: pd.DataFrame) -> Resolved:
     seg_ts = utc[keep]
     seg_val = values[keep]
     seg_line = lines[keep]
+    seg_column = columns[keep]
     # Readers emit each column's readings in line order, so a stable sort on (segment, ts) keeps
     # repeated instants in line order: the first line of a repeat stays first.
     order = np.argsort(segment.astype(np.int64) * (1 << 40) + (seg_ts - seg_ts.min(initial=0)),
                        kind="stable")  # fmt: skip
-    segment, seg_ts, seg_val, seg_line = (
+    segment, seg_ts, seg_val, seg_line, seg_column = (
         segment[order].astype(np.int64),
         seg_ts[order],
         seg_val[order],
         seg_line[order],
+        seg_column[order],
     )
     # The same sensor and instant twice in one file: drop exact repeats, reject conflicts.
     same = np.zeros(len(segment), dtype=bool)
@@ -277,7 +300,7 @@ def resolve(parsed: ParsedLog, installations: pd.DataFrame) -> Resolved:
             rejected.append(
                 Rejection(
                     int(seg_line[row]),
-                    None,
+                    _col(seg_column[row]),
                     f"line {seg_line[first]} already gives {seg_val[first]:g} for the same "
                     f"sensor and time ({segments.at[int(segment[row]), 'variable']}); this "
                     f"line's {seg_val[row]:g} is kept out: check which one is right",
@@ -290,7 +313,57 @@ def resolve(parsed: ParsedLog, installations: pd.DataFrame) -> Resolved:
             seg_val[keep_rows],
             seg_line[keep_rows],
         )
-    return Resolved(segments, segment, seg_ts, seg_val, seg_line, rejected, duplicates, notes)
+    return Resolved(
+        segments,
+        segment,
+        seg_ts,
+        seg_val,
+        seg_line,
+        rejected,
+        duplicates,
+        notes,
+        clock_warnings(findings),
+    )
+
+
+def clock_warnings(findings: list[tuple[str, int, ClockFinding]]) -> list[str]:
+    """One warning per device and clock change (ports and variables together), with the fix."""
+    ports: dict[tuple[str, int, bool, str], set[int]] = {}
+    changes: dict[tuple[str, int, bool, str], ClockFinding] = {}
+    for device, port, finding in findings:
+        key = (device, finding.transition.utc, finding.keeps_standard_time, finding.suggested)
+        ports.setdefault(key, set()).add(port)
+        changes[key] = finding
+    warnings = []
+    for key in sorted(ports, key=lambda k: (k[0], k[1])):
+        device = key[0]
+        finding = changes[key]
+        change = finding.transition
+        numbers = sorted(ports[key])
+        where = f"device '{device}' port{'s' if len(numbers) > 1 else ''} " + ", ".join(
+            map(str, numbers)
+        )
+        what = "daylight-saving change" if change.daylight_saving else "clock change"
+        when = f"the {change.local_date} {what} of {change.zone}"
+        fix = (
+            f"set its clock to {finding.suggested} in the device registry (`agri devices` or "
+            f"sensors/devices.csv) and run `agri sensors reprocess --device {device}`"
+        )
+        if finding.keeps_standard_time:
+            warnings.append(
+                f"{where}: timestamps run straight through {when} (clocks "
+                f"{'forward' if change.forward else 'back'} at {change.wall_before}), so the "
+                f"logger probably keeps standard time all year and its readings after the change "
+                f"are stored an hour off: {fix}"
+            )
+        else:
+            moved = "jump forward" if change.forward else "repeat"
+            warnings.append(
+                f"{where}: timestamps {moved} an hour at {when} ({change.wall_before} → "
+                f"{change.wall_after}), so the logger probably follows daylight saving time and "
+                f"its readings after the change are stored an hour off: {fix}"
+            )
+    return warnings
 
 
 @dataclass(frozen=True)
@@ -313,8 +386,11 @@ def _match_group(
     inst_index: npt.NDArray[np.int64],
     utc: npt.NDArray[np.int64],
     rejected: list[Rejection],
+    reference_zones: Mapping[str, str],
+    findings: list[tuple[str, int, ClockFinding]],
 ) -> None:
-    """Match one device port's readings to its installations by local day."""
+    """Match one device port's readings to its installations by local day; convert local times
+    to UTC per installation and variable, and diagnose each series' clock."""
     starts = arrays.start_day[positions]
     ends = arrays.end_day[positions]
     zones = arrays.zone[positions]
@@ -364,22 +440,30 @@ def _match_group(
         return
     for slot in np.unique(slots[local_mask]):
         zone = str(zones[slot])
+        inst = installations.iloc[int(positions[slot])]
+        reference = reference_zones.get(str(inst.field_id))
         in_slot = ok_rows[local_mask & (slots == slot)]
         for code in np.unique(variable_codes[in_slot]):
             series = in_slot[variable_codes[in_slot] == code]
             series = series[np.argsort(lines[series], kind="stable")]
             result = local_to_utc(ts[series], zone)
             utc[series] = result.utc
+            findings.extend(
+                (str(inst.device_id), int(inst.port), finding)
+                for finding in diagnose_clock(ts[series], zone, reference)
+            )
             for row, status in zip(
                 series[result.status != 0], result.status[result.status != 0], strict=True
             ):
                 wall = pd.Timestamp(int(ts[row]), unit="s")
                 if status == NONEXISTENT:
+                    standard = format_offset(standard_offset_near(zone, int(ts[row])))
                     reason = (
                         f"local time {wall} does not exist in {zone} (the clocks jump forward "
                         "that night), so the logger clock does not follow daylight saving "
-                        "time: give it a fixed-offset zone in sensors/devices.csv (e.g. "
-                        "Etc/GMT-1 for UTC+1 all year) or export in UTC"
+                        f"time: set its clock to {standard} (standard time all year) in the "
+                        "device registry and run `agri sensors reprocess --device "
+                        f"{inst.device_id}`, or export in UTC"
                     )
                 else:
                     assert status == AMBIGUOUS

@@ -86,7 +86,10 @@ def test_a_logger_not_following_daylight_saving_is_told_to_use_a_fixed_zone(
     [(line, _, reason, _)] = quarantine(engine)
     assert line == 4
     assert "local time 2025-03-30 02:00:00 does not exist in Europe/Amsterdam" in reason
-    assert "Etc/GMT-1" in reason
+    assert "set its clock to UTC+01:00" in reason
+    assert "reprocess --device dev-1" in reason
+    [warning] = report.warnings
+    assert "keeps standard time" in warning and "UTC+01:00" in warning
 
 
 def test_with_a_fixed_offset_zone_every_hour_is_kept(tmp_path: Path) -> None:
