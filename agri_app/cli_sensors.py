@@ -1,4 +1,4 @@
-"""`agri sensors ...`: ingest sensor logs and download what was rejected.
+"""`agri sensors ...`: ingest sensor logs, download what was rejected, re-derive a device.
 
 Registered on the main `agri` command by `app.add_typer(sensors_app, name="sensors")`. The
 ingestion code (pandas, pyarrow, the workspace) is imported inside the commands, so registering
@@ -21,6 +21,7 @@ from agri_app.settings import Settings
 
 if TYPE_CHECKING:
     from pipelines.sources.sensors import IngestReport
+    from pipelines.sources.sensors.reprocess import ReprocessReport
 
 sensors_app = typer.Typer(
     help="Sensor logs: ingest vendor exports into the workspace, download rejected rows.",
@@ -102,6 +103,8 @@ def print_report(report: IngestReport) -> None:
         typer.echo(f"  ignored    {', '.join(report.ignored_columns)}")
     for note in report.notes:
         typer.echo(f"  note       {note}")
+    for warning in report.warnings:
+        typer.secho(f"  WARNING    {warning}", fg=typer.colors.YELLOW)
     if report.quarantined:
         typer.echo(f"  see the rejected rows: agri sensors quarantine --upload {report.upload_id}")
     typer.echo(f"  upload #{report.upload_id} in {report.seconds:.1f} s")
@@ -196,6 +199,101 @@ def ingest_command(
         raise _fail(f"{file.name} was rejected: {reason}")
     if refresh and report.accepted:
         refresh_if_trained(settings, "upload", None)
+
+
+def print_reprocess(report: ReprocessReport) -> None:
+    """The readable summary of a reprocess."""
+    typer.echo(f"device {report.device_id}: {len(report.uploads)} upload(s) read again")
+    for upload in report.uploads:
+        typer.echo(
+            f"  #{upload.upload_id:<5} {upload.file_name} ({upload.format}): "
+            f"{upload.readings:,} readings: {upload.accepted:,} stored, "
+            f"{upload.duplicate:,} duplicate, {upload.quarantined:,} quarantined"
+        )
+    typer.echo(f"  readings     {report.readings_before:>10,} -> {report.readings_after:,}")
+    typer.echo(f"  quarantined  {report.quarantined_before:>10,} -> {report.quarantined_after:,}")
+    for note in report.notes:
+        typer.echo(f"  note         {note}")
+    for warning in report.warnings:
+        typer.secho(f"  WARNING      {warning}", fg=typer.colors.YELLOW)
+    if not report.changed:
+        typer.echo("  no change: the stored readings already follow the registry")
+        return
+    typer.echo(
+        f"  replaced     {report.removed:,} reading(s) by {report.added:,}; "
+        f"{report.unchanged:,} unchanged"
+    )
+    typer.echo(f"  logged as upload #{report.upload_id} in {report.seconds:.1f} s")
+
+
+@sensors_app.command("reprocess")
+def reprocess_command(
+    device: Annotated[
+        str, typer.Option("--device", help="The device whose readings to derive again.")
+    ],
+    workspace: WorkspaceOption = None,
+    user: Annotated[
+        str | None, typer.Option("--user", help="Who asks (default: the login name).")
+    ] = None,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print the report as one JSON object.")
+    ] = False,
+    refresh: Annotated[
+        bool,
+        typer.Option(
+            "--refresh/--no-refresh",
+            help="Refresh the stored advice when readings changed (needs a trained model).",
+        ),
+    ] = True,
+) -> None:
+    """Derive a device's readings again from its archived uploads, with the registry as it is.
+
+    Run it after changing an installation's clock, dates, field or depth: the device's stored
+    readings and quarantined rows are replaced by what its uploads give under the current
+    registry (nothing lost, nothing doubled), and the upload log records it. Running it again
+    changes nothing. Other devices are not touched.
+    """
+    from pipelines.sources.sensors.reprocess import reprocess_device
+    from pipelines.store import storage
+    from pipelines.tables import InputError
+
+    settings = Settings.from_env(workspace)
+    try:
+        engine = storage.open_workspace(settings.workspace)
+    except storage.WorkspaceError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"re-deriving device {device} in {settings.workspace.root} ...", err=True)
+
+    def progress(done: int, total: int, what: str) -> None:
+        typer.echo(f"  {done}/{total} {what}", err=True)
+
+    try:
+        report = reprocess_device(
+            engine,
+            settings.workspace,
+            device,
+            by=user or _login_name(),
+            progress=progress,
+        )
+    except InputError as exc:
+        raise _fail("; ".join(str(p) for p in exc.problems)) from None
+    finally:
+        engine.dispose()
+    if json_output:
+        typer.echo(report.to_json())
+    else:
+        print_reprocess(report)
+    if refresh and report.changed:
+        refresh_if_trained(settings, "reprocess", None)
+
+
+def _login_name() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
 
 
 @sensors_app.command("quarantine")

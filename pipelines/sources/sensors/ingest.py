@@ -162,7 +162,7 @@ def ingest_file(
     _archive(raw, path, sha, workspace)
     mapping_obj, mapping_bytes = _mapping(mapping)
     installations = normalise_devices(
-        devices if devices is not None else _registry(engine), "device registry"
+        devices if devices is not None else read_registry(engine), "device registry"
     )
     context = _context_hash(format, mapping_bytes, device_id, installations)
     # The mapping is kept like the log itself, so the file can be read again the same way.
@@ -451,7 +451,7 @@ def mapping_csv(mapping: WideMapping) -> bytes:
     return out.getvalue().encode()
 
 
-def field_zones(engine: Engine) -> dict[str, str]:
+def field_zones(bind: Engine | sa.Connection) -> dict[str, str]:
     """The time zone of each field's region (its cooperative's): the daylight-saving changes a
     logger there would follow."""
     f, fa, co = schema.fields.c, schema.farms.c, schema.cooperatives.c
@@ -460,13 +460,19 @@ def field_zones(engine: Engine) -> dict[str, str]:
             schema.cooperatives, co.cooperative_id == fa.cooperative_id
         )
     )
-    with engine.connect() as conn:
+    if isinstance(bind, sa.Connection):
+        return {str(field_id): str(zone) for field_id, zone in bind.execute(query)}
+    with bind.connect() as conn:
         return {str(field_id): str(zone) for field_id, zone in conn.execute(query)}
 
 
-def _registry(engine: Engine) -> pd.DataFrame:
-    with engine.connect() as conn:
-        rows = conn.execute(sa.select(schema.sensor_devices)).mappings().all()
+def read_registry(bind: Engine | sa.Connection) -> pd.DataFrame:
+    """The workspace's device registry (`sensor_devices`) as a frame."""
+    if isinstance(bind, sa.Connection):
+        rows = bind.execute(sa.select(schema.sensor_devices)).mappings().all()
+    else:
+        with bind.connect() as conn:
+            rows = conn.execute(sa.select(schema.sensor_devices)).mappings().all()
     columns = [c.name for c in schema.sensor_devices.columns]
     return pd.DataFrame([dict(r) for r in rows], columns=columns)
 
