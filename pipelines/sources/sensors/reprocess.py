@@ -41,6 +41,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -143,10 +144,27 @@ class _Plan:
     upload: _Upload
     text: LogText
     parsed: ParsedLog  # only the device's readings, no reader rejections
-    cells: set[tuple[int, str | None]]  # (line, column) of the device's readings
-    lines: set[int]  # lines holding readings of the device
-    shared_lines: set[int]  # ... and of another device
+    file_lines: npt.NDArray[np.int64]  # the line of every reading in the file
+    file_columns: pd.Categorical  # ... and its column
+    mine: npt.NDArray[np.bool_]  # ... and whether it is the device's
     reader_rejections: set[tuple[int | None, str | None, str]]
+
+    def places(self, lines: Iterable[int]) -> tuple[set[tuple[int, str | None]], set[int]]:
+        """Among `lines`: the (line, column) cells of the device's readings, and the lines
+        that also hold another device's readings."""
+        near = np.isin(self.file_lines, np.fromiter(lines, dtype=np.int64))
+        ours = near & self.mine
+        columns = np.asarray(self.file_columns, dtype=object)
+        cells = {
+            (int(line), _column(column))
+            for line, column in zip(
+                self.file_lines[ours].tolist(), columns[ours].tolist(), strict=True
+            )
+        }
+        shared = set(self.file_lines[ours].tolist()) & set(
+            self.file_lines[near & ~self.mine].tolist()
+        )
+        return cells, shared
 
 
 def reprocess_device(
@@ -160,8 +178,10 @@ def reprocess_device(
     """Derive every reading of `device_id` again from the archived uploads that touched it,
     with the workspace's current device registry; `by` is who asked (for the upload log).
 
-    Raises `InputError` (nothing changed) when no upload touched the device or an upload cannot
-    be read again (its archived copy is missing, or an older wide upload lacks its mapping).
+    A registered device that no upload has touched yet gets an unchanged report saying so.
+    Raises `InputError` (nothing changed) for a device neither registered nor named by any
+    upload (a mistyped id), or when an upload cannot be read again (its archived copy is
+    missing, or an older wide upload lacks its mapping).
     """
     started = time.perf_counter()
     with engine.connect() as conn:
@@ -187,13 +207,15 @@ def _reprocess(
     known = {str(d) for d in installations["device_id"]}
     device = requested if requested in known else _by_lower(requested, known)
     uploads = _uploads_touching(conn, device)
-    if not uploads:
+    if not uploads and device not in known:
         listed = ", ".join(sorted(known)[:20]) or "none"
         raise _error(
-            f"no upload holds readings of device '{requested}' or names it; check the device "
-            f"id (registered devices: {listed})"
+            f"no upload holds readings of device '{requested}' or names it, and it is not in "
+            f"the device registry; check the device id (registered devices: {listed})"
         )
     notes: list[str] = []
+    if not uploads:
+        notes.append(f"no upload has touched device '{device}' yet: nothing to derive again")
     if device not in known:
         notes.append(
             f"device '{device}' is not in the device registry: its readings are quarantined "
@@ -245,8 +267,8 @@ def _reprocess(
         )
     after = _stored_readings(conn, device)
     old_rows = Counter(row[1:] for row in doomed)
-    changed = old_rows != Counter(new_rows) or set(before) != set(after)
-    unchanged = len(set(before) & set(after))
+    changed = old_rows != Counter(new_rows) or before != after
+    unchanged = len(before & after)
     flagged = sum(1 for row in after if row[-2])
     report = ReprocessReport(
         device_id=device,
@@ -415,10 +437,6 @@ def _plan(upload: _Upload, text: LogText, parsed: ParsedLog, device: str, known:
     readings = parsed.readings
     mine = _device_mask(readings, device, known)
     lines = readings.line
-    columns = [_column(c) for c in np.asarray(readings.column, dtype=object)]
-    cells = {(int(lines[i]), columns[i]) for i in np.flatnonzero(mine).tolist()}
-    device_lines = {int(x) for x in np.unique(lines[mine]).tolist()}
-    other_lines = {int(x) for x in np.unique(lines[~mine]).tolist()}
     subset = Readings.build(
         lines[mine],
         readings.device_id[mine],
@@ -434,9 +452,9 @@ def _plan(upload: _Upload, text: LogText, parsed: ParsedLog, device: str, known:
         upload=upload,
         text=text,
         parsed=dataclasses.replace(parsed, readings=subset, rejected=[]),
-        cells=cells,
-        lines=device_lines,
-        shared_lines=device_lines & other_lines,
+        file_lines=lines,
+        file_columns=readings.column,
+        mine=mine,
         reader_rejections={(r.line, r.column, r.reason) for r in parsed.rejected},
     )
 
@@ -465,23 +483,24 @@ def _names(readings: Readings, device: str) -> bool:
 # ---- what is stored
 
 
-def _stored_readings(conn: Connection, device: str) -> list[tuple[Any, ...]]:
-    """Every stored reading of the device, as comparable tuples (flags second to last)."""
-    r = sensor_readings.c
-    rows = conn.execute(
-        sa.select(
-            r.port,
-            r.variable,
-            r.ts,
-            r.value,
-            r.depth_cm,
-            r.field_id,
-            r.installed_date,
-            r.qc_flags,
-            r.upload_id,
-        ).where(r.device_id == device)
-    ).all()
-    return [tuple(row) for row in rows]
+def _stored_readings(conn: Connection, device: str) -> set[tuple[Any, ...]]:
+    """Every stored reading of the device, as comparable tuples (flags second to last).
+
+    Read through the driver's cursor, values as it gives them: a device can hold a million
+    readings, and the tuples only compare two states of the same database.
+    """
+    marker = "?" if conn.dialect.name == "sqlite" else "%s"
+    raw: Any = conn.connection.dbapi_connection
+    cursor = raw.cursor()
+    try:
+        cursor.execute(
+            "SELECT port, variable, ts, value, depth_cm, field_id, installed_date, qc_flags, "
+            f"upload_id FROM {sensor_readings.name} WHERE device_id = {marker}",
+            (device,),
+        )
+        return set(map(tuple, cursor.fetchall()))
+    finally:
+        cursor.close()
 
 
 def _device_quarantine(
@@ -498,25 +517,25 @@ def _device_quarantine(
     by_upload = {plan.upload.upload_id: plan for plan in plans}
     named = f"'{device.lower()}'"
     found: list[tuple[int, int, int | None, str | None, str, str]] = []
-    for ids in _chunks(list(by_upload)):
+    for upload_id, plan in by_upload.items():
         rows = conn.execute(
-            sa.select(q.quarantine_id, q.upload_id, q.line, q.column_name, q.reason, q.raw)
-            .where(q.upload_id.in_(ids))
+            sa.select(q.quarantine_id, q.line, q.column_name, q.reason, q.raw)
+            .where(q.upload_id == upload_id, q.line.is_not(None))
             .order_by(q.quarantine_id)
         ).all()
-        for quarantine_id, upload_id, line, column, reason, raw in rows:
-            plan = by_upload[int(upload_id)]
-            if line is None or int(line) not in plan.lines:
+        if not rows:
+            continue
+        cells, shared = plan.places({int(row[1]) for row in rows})
+        device_lines = {line for line, _ in cells}
+        for quarantine_id, line, column, reason, raw in rows:
+            if int(line) not in device_lines or (line, column, reason) in plan.reader_rejections:
                 continue
-            if (line, column, reason) in plan.reader_rejections:
-                continue
-            ours = (int(line), column) in plan.cells or (
-                column is None
-                and (int(line) not in plan.shared_lines or named in str(reason).lower())
+            ours = (int(line), column) in cells or (
+                column is None and (int(line) not in shared or named in str(reason).lower())
             )
             if ours:
                 found.append(
-                    (int(quarantine_id), int(upload_id), int(line), column, str(reason), str(raw))
+                    (int(quarantine_id), upload_id, int(line), column, str(reason), str(raw))
                 )
     return found
 
@@ -588,11 +607,6 @@ def _by_lower(requested: str, known: set[str]) -> str:
 
 def _column(value: object) -> str | None:
     return None if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
-
-
-def _chunks(values: list[int], size: int = 500) -> Iterable[list[int]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 def _error(message: str) -> InputError:

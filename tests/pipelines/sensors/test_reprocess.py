@@ -271,6 +271,12 @@ def test_a_missing_archived_file_refuses_the_reprocess_and_changes_nothing(
     assert dump_database(workspace.db_url) == before
     with pytest.raises(InputError, match="no upload holds readings of device 'nope'"):
         reprocess_device(engine, workspace, "nope", by="anna")
+    # A device registered but never uploaded: nothing to do, and nothing written.
+    register(engine, "lg-new", 1, "A2", 10, ZONE, "2026-03-01")
+    idle = reprocess_device(engine, workspace, "lg-new", by="anna")
+    assert (idle.changed, idle.uploads, idle.upload_id) == (False, (), None)
+    assert idle.notes == ("no upload has touched device 'lg-new' yet: nothing to derive again",)
+    assert dump_database(workspace.db_url)["sensor_uploads"] == before["sensor_uploads"]
     engine.dispose()
 
 
