@@ -93,19 +93,15 @@ def _from_typed(text: LogText, table: pa.Table, lines: npt.NDArray[np.int64]) ->
         table = table.filter(pa.array(keep))
         lines = lines[keep]
     n = table.num_rows
-    ts = table.column("ts").cast(pa.int64()).to_numpy(zero_copy_only=False)
-    ts_null = np.asarray(table.column("ts").is_null().to_numpy(zero_copy_only=False), bool)
-    value_column = table.column("value")
-    value_null = np.asarray(value_column.is_null().to_numpy(zero_copy_only=False), bool)
-    values = np.asarray(value_column.to_numpy(zero_copy_only=False), dtype=np.float64).copy()
-    if (np.isnan(values) & ~value_null).any():
+    ts = _numbers(table.column("ts"), np.int64)
+    values = _numbers(table.column("value"), np.float64)
+    value_null = _nulls(table.column("value"))
+    if np.isnan(values).any() and (np.isnan(values) & ~value_null).any():
         # A literal "NaN" in the file: the text path reports it in the file's own words.
         return _from_strings(text, table.column_names)
-    ports_col = table.column("port")
-    port_null = np.asarray(ports_col.is_null().to_numpy(zero_copy_only=False), bool)
-    ports = np.asarray(ports_col.fill_null(0).to_numpy(zero_copy_only=False), dtype=np.int64)
+    ports = _numbers(table.column("port"), np.int64)
     depth = (
-        np.asarray(table.column("depth_cm").to_numpy(zero_copy_only=False), dtype=np.float64)
+        _numbers(table.column("depth_cm"), np.float64)
         if "depth_cm" in table.column_names
         else np.full(n, np.nan)
     )
@@ -113,10 +109,10 @@ def _from_typed(text: LogText, table: pa.Table, lines: npt.NDArray[np.int64]) ->
     variable = _categorical(table.column("variable"))
     unit = _categorical(table.column("unit")) if "unit" in table.column_names else None
     missing = {
-        "device_id": np.asarray(device.isna(), dtype=bool),
-        "port": port_null,
-        "variable": np.asarray(variable.isna(), dtype=bool),
-        "ts": ts_null,
+        "device_id": np.asarray(device.codes) < 0,
+        "port": _nulls(table.column("port")),
+        "variable": np.asarray(variable.codes) < 0,
+        "ts": _nulls(table.column("ts")),
         "value": value_null,
     }
     bad = np.zeros(n, dtype=bool)
@@ -140,6 +136,22 @@ def _from_typed(text: LogText, table: pa.Table, lines: npt.NDArray[np.int64]) ->
         ~bad,
         rejected,
     )
+
+
+def _numbers(column: pa.ChunkedArray, dtype: type[np.generic]) -> npt.NDArray[Any]:
+    """A numeric (or timestamp: epoch seconds) column as a writable array; nulls become 0/NaN."""
+    if pa.types.is_timestamp(column.type):
+        column = column.cast(pa.int64())
+    if column.null_count:
+        column = column.fill_null(np.nan if np.dtype(dtype).kind == "f" else 0)
+    array = np.asarray(column.to_numpy(), dtype=dtype)
+    return array if array.flags.writeable else array.copy()
+
+
+def _nulls(column: pa.ChunkedArray) -> npt.NDArray[np.bool_]:
+    if not column.null_count:
+        return np.zeros(len(column), dtype=bool)
+    return np.asarray(column.is_null().to_numpy(), dtype=bool)
 
 
 def _rejection(text: LogText, line: int, missing: list[str], invalid: list[str]) -> Rejection:
@@ -247,51 +259,74 @@ def _finish(
     var_codes = np.asarray(variable.codes, dtype=np.int64)
     var_names = [str(c) for c in variable.categories]
     if unit is None:
-        unit_codes = np.full(len(values), -1, dtype=np.int64)
+        unit_codes: npt.NDArray[np.int64] | int = -1
         unit_names: list[str] = []
     else:
         unit_codes = np.asarray(unit.codes, dtype=np.int64)
         unit_names = [str(c).strip() for c in unit.categories]
+    # Every row's (variable, unit) pair as one index into small tables of per-pair results;
+    # a missing variable or unit (code -1) has its own slot.
     width = len(unit_names) + 1
-    pair = var_codes * width + (unit_codes + 1)
-    scale = np.full(len(values), np.nan)
-    offset = np.zeros(len(values))
-    fraction = np.zeros(len(values), dtype=bool)
-    # Rows whose unit converts the same way are in "the same unit" ('%' and '% VWC' are).
-    unit_identity = np.full(len(values), -1, dtype=np.int64)
+    pair = (var_codes + 1) * width + (unit_codes + 1)
+    slots = (len(var_names) + 1) * width
+    used = np.bincount(pair if ok.all() else pair[ok], minlength=slots)
+    scale = np.full(slots, np.nan)
+    offset = np.zeros(slots)
+    fraction = np.zeros(slots, dtype=bool)
+    unknown = np.zeros(slots, dtype=bool)
+    reasons: dict[int, str] = {}
+    # Pairs whose unit converts the same way are in "the same unit" ('%' and '% VWC' are).
+    unit_identity = np.full(slots, -1, dtype=np.int64)
     identities: dict[tuple[float, float], int] = {}
-    for code in np.flatnonzero(np.bincount(pair[ok], minlength=1)):
-        rows = pair == code
-        name = var_names[int(code) // width]
-        unit_index = int(code) % width - 1
+    for code in np.flatnonzero(used).tolist():
+        name = var_names[code // width - 1]
+        unit_index = code % width - 1
         unit_label = unit_names[unit_index] if unit_index >= 0 else ""
         spec = units.variable(name)
         found = None
         if spec is None:
-            reason = f"variable '{name}' is not known; {units.unknown_variable_hint(name)}"
+            reasons[code] = f"variable '{name}' is not known; {units.unknown_variable_hint(name)}"
         else:
             found = spec.unit(unit_label or spec.canonical_unit)
-            reason = f"unit '{unit_label}' is not known for {name}; use one of {spec.unit_hint()}"
+            reasons[code] = (
+                f"unit '{unit_label}' is not known for {name}; use one of {spec.unit_hint()}"
+            )
         if found is None:
-            for row in np.flatnonzero(rows & ok):
-                line = int(lines[row])
-                tail = (
-                    " (this is the last line and the file does not end with a line break: it "
-                    "may be cut off; re-send the complete file)"
-                    if text.is_truncated_tail(line)
-                    else ""
-                )
-                rejected.append(Rejection(line, None, reason + tail))
-            ok = ok & ~rows
+            unknown[code] = True
             continue
-        scale[rows] = found.scale
-        offset[rows] = found.offset
-        unit_identity[rows] = identities.setdefault((found.scale, found.offset), len(identities))
-        fraction[rows] = name == "vwc_m3_m3" and units.is_fraction_unit(found)
+        scale[code] = found.scale
+        offset[code] = found.offset
+        unit_identity[code] = identities.setdefault((found.scale, found.offset), len(identities))
+        fraction[code] = name == "vwc_m3_m3" and units.is_fraction_unit(found)
+    if unknown.any():
+        refused = ok & unknown[pair]
+        for row in np.flatnonzero(refused).tolist():
+            line = int(lines[row])
+            tail = (
+                " (this is the last line and the file does not end with a line break: it "
+                "may be cut off; re-send the complete file)"
+                if text.is_truncated_tail(line)
+                else ""
+            )
+            rejected.append(Rejection(line, None, reasons[int(pair[row])] + tail))
+        ok = ok & ~refused
     if len(identities) > 1:
-        _refuse_mixed_units(text, device, ports, var_codes, var_names, unit_identity, unit, ok)
-    _refuse_percent(text, device, ports, values, fraction & ok)
-    converted = values * scale + offset
+        _refuse_mixed_units(
+            text, device, ports, var_codes, var_names, unit_identity[pair], unit, ok
+        )
+    if fraction.any():
+        _refuse_percent(text, device, ports, values, fraction[pair] & ok)
+    converted = values
+    if not (np.all(scale[~unknown & (used > 0)] == 1.0) and not offset.any()):
+        converted = values * scale[pair] + offset[pair]
+    if ok.all():
+        return ParsedLog(
+            "long",
+            Readings(
+                lines, device, ports, variable, converted, ts, local, depth, _no_column(len(ok))
+            ),
+            rejected,
+        )
     n = int(ok.sum())
     readings = Readings(
         lines[ok],
@@ -397,15 +432,24 @@ def _categorical(column: pa.ChunkedArray) -> pd.Categorical:
 def _all_null(table: pa.Table) -> npt.NDArray[np.bool_]:
     """Rows with every cell missing or empty text: blank lines, not readings."""
     blank = np.ones(table.num_rows, dtype=bool)
-    for column in table.columns:
-        empty = column.is_null()
-        if pa.types.is_dictionary(column.type) or pa.types.is_string(column.type):
+    # Numeric columns first: one without a missing cell settles it at once.
+    for column in sorted(table.columns, key=lambda c: _is_text(c.type)):
+        if not _is_text(column.type):
+            if not column.null_count:
+                return np.zeros(table.num_rows, dtype=bool)
+            empty = column.is_null()
+        else:
             text = column.cast(pa.string()) if pa.types.is_dictionary(column.type) else column
-            empty = pc.or_(empty, pc.equal(pc.utf8_trim_whitespace(text), "")).fill_null(True)
+            trimmed = pc.utf8_trim_whitespace(text)
+            empty = pc.or_(column.is_null(), pc.equal(trimmed, "")).fill_null(True)
         blank &= np.asarray(empty.to_numpy(zero_copy_only=False), dtype=bool)
         if not blank.any():
             break
     return blank
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_dictionary(kind) or pa.types.is_string(kind))
 
 
 def _no_column(n: int) -> pd.Categorical:

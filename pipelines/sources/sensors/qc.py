@@ -35,6 +35,7 @@ so sending a log in two parts flags it exactly as sending it whole.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -128,81 +129,105 @@ def qc_flags(
     flags = np.zeros(n, dtype=np.uint8)
     if n == 0:
         return flags
+    # Every test compares neighbours with shifted slices and uses each segment's thresholds
+    # repeated over its readings (segments are contiguous): no fancy indexing over the rows,
+    # which is what a million readings would spend their time on.
     gap_s = GAP_HOURS * 3600
-    same_prev = np.zeros(n, dtype=bool)
-    same_prev[1:] = segment[1:] == segment[:-1]
-    same_next = np.zeros(n, dtype=bool)
-    same_next[:-1] = same_prev[1:]
-    dt_prev = np.zeros(n, dtype=np.int64)
-    dt_prev[1:] = ts[1:] - ts[:-1]
-    dt_next = np.zeros(n, dtype=np.int64)
-    dt_next[:-1] = dt_prev[1:]
+    same_prev = np.empty(n, dtype=bool)
+    same_prev[0] = False
+    np.equal(segment[1:], segment[:-1], out=same_prev[1:])
+    seg_starts = np.flatnonzero(~same_prev)
+    seg_ids = segment[seg_starts]
+    per_segment = np.diff(np.append(seg_starts, n))
 
-    lo = rules.plausible_lo[segment]
-    hi = rules.plausible_hi[segment]
-    flags[(value < lo) | (value > hi)] |= OUT_OF_RANGE
+    def repeated(per: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        """Each segment's entry of `per` (indexed by segment) repeated over its readings."""
+        return np.repeat(per[seg_ids], per_segment)
 
-    gap = np.where(same_prev, dt_prev > gap_s, has_earlier[segment])
+    dt_prev = np.empty(n, dtype=np.int64)
+    dt_prev[0] = 0
+    np.subtract(ts[1:], ts[:-1], out=dt_prev[1:])
+    step_prev = np.zeros(n)
+    np.subtract(value[1:], value[:-1], out=step_prev[1:])
+
+    lo = rules.plausible_lo[seg_ids]
+    hi = rules.plausible_hi[seg_ids]
+    outside = (np.fmin.reduceat(value, seg_starts) < lo) | (
+        np.fmax.reduceat(value, seg_starts) > hi
+    )
+    if outside.any():
+        flags[(value < repeated(rules.plausible_lo)) | (value > repeated(rules.plausible_hi))] |= (
+            OUT_OF_RANGE
+        )
+
+    gap = same_prev & (dt_prev > gap_s)
+    gap[seg_starts] = has_earlier[seg_ids]
     flags[gap] |= GAP
 
-    jump = rules.spike_jump[segment]
-    near = SPIKE_NEIGHBOUR_HOURS * 3600
-    inner = same_prev & same_next & (dt_prev <= near) & (dt_next <= near) & np.isfinite(jump)
-    if inner.any():
-        i = np.flatnonzero(inner)
-        rise = value[i] - value[i - 1]
-        fall = value[i] - value[i + 1]
-        j = jump[i]
-        spike = (
-            (np.abs(rise) >= j)
-            & (np.abs(fall) >= j)
-            & (np.sign(rise) == np.sign(fall))
-            & (np.abs(value[i + 1] - value[i - 1]) < j / 2)
-        )
-        flags[i[spike]] |= SPIKE
+    if n >= 3 and np.isfinite(rules.spike_jump[seg_ids]).any():
+        # Reading k + 1 against its neighbours k and k + 2 (NaN thresholds compare false).
+        near = SPIKE_NEIGHBOUR_HOURS * 3600
+        jump = repeated(rules.spike_jump)[1:-1]
+        rise = step_prev[1:-1]
+        fall = -step_prev[2:]
+        spike = same_prev[1:-1] & same_prev[2:] & (dt_prev[1:-1] <= near) & (dt_prev[2:] <= near)
+        spike &= (np.abs(rise) >= jump) & (np.abs(fall) >= jump)
+        if spike.any():
+            spike &= np.sign(rise) == np.sign(fall)
+            spike &= np.abs(value[2:] - value[:-2]) < jump / 2
+            flags[1:-1][spike] |= SPIKE
 
-    flat_s = rules.flatline_s[segment]
-    if np.isfinite(flat_s).any():
-        breaks = ~same_prev | (value != np.roll(value, 1)) | (dt_prev > gap_s)
-        breaks[0] = True
-        run = np.cumsum(breaks) - 1
+    if np.isfinite(rules.flatline_s[seg_ids]).any():
+        # Runs of identical readings without a hole longer than the gap threshold.
+        breaks = ~same_prev | (dt_prev > gap_s)
+        breaks[1:] |= value[1:] != value[:-1]
         starts = np.flatnonzero(breaks)
-        run_first = ts[starts]
-        run_last = np.maximum.reduceat(ts, starts)
         run_len = np.diff(np.append(starts, n))
-        duration = (run_last - run_first)[run]
-        flat = (run_len[run] >= 3) & np.isfinite(flat_s) & (duration >= np.nan_to_num(flat_s))
-        exempt = (value >= rules.flat_exempt_lo[segment]) & (value <= rules.flat_exempt_hi[segment])
-        flags[flat & ~exempt] |= FLATLINE
-        stuck_probe = _stuck_with_probe(
-            segment[starts], run_first, run_last, run_len, (flags[starts] & FLATLINE) != 0, rules
-        )
-        flags[stuck_probe[run]] |= FLATLINE
+        long_runs = run_len >= 3
+        if long_runs.any():
+            run_start = starts[long_runs]
+            run_length = run_len[long_runs]
+            run_segment = segment[run_start]
+            run_first = ts[run_start]
+            run_last = ts[run_start + run_length - 1]
+            run_value = value[run_start]
+            flat_s = rules.flatline_s[run_segment]
+            exempt = (run_value >= rules.flat_exempt_lo[run_segment]) & (
+                run_value <= rules.flat_exempt_hi[run_segment]
+            )
+            flagged = (run_last - run_first >= flat_s) & ~exempt  # NaN: no flat-line test
+            stuck = flagged | _stuck_with_probe(
+                run_segment, run_first, run_last, run_length, flagged, rules
+            )
+            if stuck.any():
+                # +1 where a stuck run starts, -1 after it ends: inside a run the sum is 1.
+                edges = np.zeros(n + 1, dtype=np.int8)
+                edges[run_start[stuck]] = 1
+                edges[run_start[stuck] + run_length[stuck]] -= 1
+                flags[np.cumsum(edges[:-1], dtype=np.int8) > 0] |= FLATLINE
 
-    step = rules.offset_step[segment]
-    window = rules.offset_window_s[segment]
-    candidate = same_prev & np.isfinite(step) & (dt_prev <= window)
-    if candidate.any():
-        rise = np.zeros(n)
-        rise[1:] = value[1:] - value[:-1]
-        candidate &= np.abs(rise) >= np.nan_to_num(step, nan=np.inf)
+    if np.isfinite(rules.offset_step[seg_ids]).any():
+        step = repeated(rules.offset_step)
+        window = repeated(rules.offset_window_s)
+        candidate = same_prev & (np.abs(step_prev) >= step) & (dt_prev <= window)
         candidate &= (flags & SPIKE) == 0
-        candidate &= (rise < 0) | rules.offset_rise_allowed[segment]
-        # Position keys: segment-major, then time, so windows are searchsorted ranges.
-        key = segment.astype(np.int64) * (1 << 34) + (ts + (1 << 33))
-        for at in np.flatnonzero(candidate).tolist():
-            w = int(window[at])
-            b0 = int(np.searchsorted(key, key[at] - w, side="left"))
-            a1 = int(np.searchsorted(key, key[at] + w, side="right"))
-            before = value[b0:at]
-            after = value[at:a1]
-            if before.size < 3 or after.size < 3:
-                continue
-            shift = float(np.median(after) - np.median(before))
-            if abs(shift) < step[at] or np.sign(shift) != np.sign(rise[at]):
-                continue
-            if _spread(before) < abs(shift) / 2 and _spread(after) < abs(shift) / 2:
-                flags[at] |= OFFSET
+        candidate &= (step_prev < 0) | repeated(rules.offset_rise_allowed)
+        if candidate.any():
+            # Position keys: segment-major, then time, so windows are searchsorted ranges.
+            key = segment.astype(np.int64) * (1 << 34) + (ts + (1 << 33))
+            for at in np.flatnonzero(candidate).tolist():
+                w = int(window[at])
+                b0 = int(np.searchsorted(key, key[at] - w, side="left"))
+                a1 = int(np.searchsorted(key, key[at] + w, side="right"))
+                before = value[b0:at]
+                after = value[at:a1]
+                if before.size < 3 or after.size < 3:
+                    continue
+                shift = float(np.median(after) - np.median(before))
+                if abs(shift) < step[at] or np.sign(shift) != np.sign(step_prev[at]):
+                    continue
+                if _spread(before) < abs(shift) / 2 and _spread(after) < abs(shift) / 2:
+                    flags[at] |= OFFSET
     return flags
 
 
