@@ -5,11 +5,15 @@ untouched, the upload log records it, and a second run changes nothing."""
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
@@ -341,3 +345,115 @@ def test_the_command_reprocesses_logs_and_refreshes_advice(
                                      str(workspace.root)])  # fmt: skip
     assert wrong.exit_code == 2
     assert "no upload holds readings of device 'nope'" in wrong.stderr
+
+
+# ---- reprocess against the obvious reference: the same uploads into a fresh workspace
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite workspace with the test bundle's fields, copied for each example."""
+    root = tmp_path_factory.mktemp("template")
+    workspace = storage.Workspace(root / "ws")
+    workspace_with_fields(root, workspace).dispose()
+    return workspace.root
+
+
+# The standard-time logger of the issue and a logger in UTC, hourly over the spring change.
+PROPERTY_TIMES = wall_times("2026-03-24", "2026-04-03", "h", "Etc/GMT-1")
+OTHER_TIMES = wall_times("2026-03-24", "2026-04-03", "2h", "UTC")
+# (clock, installed date) the registry may give the logger: right, wrong clock, too late a date.
+SETTINGS = [("UTC+01:00", "2026-03-01"), (ZONE, "2026-03-01"), ("UTC+01:00", "2026-03-28")]
+
+
+def _state(engine: Engine, uploads_in_order: list[int]) -> tuple[list[tuple], list[tuple]]:
+    """Readings and quarantined rows, with upload ids as their position in `uploads_in_order`."""
+    position = {upload: i for i, upload in enumerate(uploads_in_order)}
+    stored = [
+        (device, *row[:-1], position[row[-1]])
+        for device in ("lg-7", "st-2")
+        for row in device_readings(engine, device).itertuples(index=False)
+    ]
+    rows = [
+        (position[row.upload_id], row.line, row.column, row.reason, row.raw)
+        for row in quarantined(engine).itertuples(index=False)
+    ]
+    return sorted(stored), sorted(rows, key=str)
+
+
+def _ingest_all(
+    engine: Engine, workspace: storage.Workspace, folder: Path, files: list[tuple[int, int, int]]
+) -> list[int]:
+    ids = []
+    for number, (start, stop, setting) in enumerate(files):
+        if setting >= 0:
+            _set_logger(engine, *SETTINGS[setting])
+        path = folder / f"part-{number}.csv"
+        path.write_text(
+            long_log(
+                {
+                    ("lg-7", 1, "vwc_m3_m3"): PROPERTY_TIMES[start:stop],
+                    ("st-2", 1, "vwc_m3_m3"): OTHER_TIMES[start // 2 : stop // 2],
+                }
+            )
+        )
+        report = ingest_file(engine, workspace, path, uploaded_by="anna")
+        assert report.upload_id is not None
+        ids.append(report.upload_id)
+    return ids
+
+
+def _set_logger(engine: Engine, clock: str, installed: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            sensor_devices.update()
+            .where(sensor_devices.c.device_id == "lg-7")
+            .values(timezone=clock, installed_date=pd.Timestamp(installed).date())
+        )
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, len(PROPERTY_TIMES) - 2),
+            st.integers(2, len(PROPERTY_TIMES)),
+            st.integers(0, len(SETTINGS) - 1),
+        ).map(lambda t: (t[0], min(len(PROPERTY_TIMES), t[0] + t[1]), t[2])),
+        min_size=1,
+        max_size=4,
+    ),
+    st.integers(0, len(SETTINGS) - 1),
+)
+def test_reprocess_equals_the_same_uploads_into_a_fresh_workspace(
+    template: Path, files: list[tuple[int, int, int]], final: int
+) -> None:
+    """Overlapping exports sent while the registry said different things, then the final
+    registry and a reprocess: the same readings, flags and quarantined rows as sending the same
+    files, in the same order, to a fresh workspace registered right from the start."""
+    with tempfile.TemporaryDirectory() as folder:
+        base = Path(folder)
+        shutil.copytree(template, base / "history")
+        history = storage.Workspace(base / "history")
+        engine = storage.open_workspace(history)
+        register(engine, "lg-7", 1, "A1", 10, *SETTINGS[files[0][2]])
+        register(engine, "st-2", 1, "B1", 20, "UTC", "2026-03-01")
+        ids = _ingest_all(engine, history, base, files)
+        _set_logger(engine, *SETTINGS[final])
+        report = reprocess_device(engine, history, "lg-7", by="anna")
+        given_lg7 = sum(stop - start for start, stop, _ in files)
+        assert report.readings_given == given_lg7
+        assert all(u.accepted + u.duplicate + u.quarantined == u.readings for u in report.uploads)
+        repaired = _state(engine, ids)
+        again = reprocess_device(engine, history, "lg-7", by="anna")
+        assert not again.changed and _state(engine, ids) == repaired
+        engine.dispose()
+
+        shutil.copytree(template, base / "fresh")
+        fresh = storage.Workspace(base / "fresh")
+        engine = storage.open_workspace(fresh)
+        register(engine, "lg-7", 1, "A1", 10, *SETTINGS[final])
+        register(engine, "st-2", 1, "B1", 20, "UTC", "2026-03-01")
+        fresh_ids = _ingest_all(engine, fresh, base / "fresh", [(a, b, -1) for a, b, _ in files])
+        assert repaired == _state(engine, fresh_ids)
+        engine.dispose()
