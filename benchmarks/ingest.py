@@ -1,4 +1,4 @@
-"""Sensor-log ingestion speed and memory (issue 4): a benchmark, not a timed test.
+"""Sensor-log ingestion speed and memory (issues 4 and 15): a benchmark, not a timed test.
 
     .venv/bin/python benchmarks/ingest.py [--rows 1000000] [--base-uploads 10] [--keep]
 
@@ -8,7 +8,8 @@ What it does, in temporary folders that it removes afterwards:
    ports x VWC and temperature, hourly, with a few spikes); the "10 % duplicate re-upload": the
    last tenth of every series sent again (all of it already stored); and, for comparison, an
    overlapping export as large as the first whose first tenth is already stored.
-2. Times a bare `pyarrow.csv.read_csv` of the first file (median of three).
+2. Times a bare `pyarrow.csv.read_csv` of the first file (median of three), in the same run,
+   so that the uploads are measured against what this machine does right now.
 3. Ingests the first file into a fresh SQLite workspace, then the 10 % re-upload, the
    overlapping export and the whole first file again, each in its own process so that its
    peak memory is the upload's own.
@@ -16,9 +17,10 @@ What it does, in temporary folders that it removes afterwards:
    by default), then times one more upload that continues every series.
 
 Each timed upload is one `ingest_file` call, end to end: hashing, archiving, reading,
-validation, QC and the database transaction. Targets (issue 4, on 2 cores): >= 300,000 rows/s
-for the first upload, >= 100,000 rows/s into the 10-million-row workspace, the duplicate
-re-upload no slower than the first, peak memory < 1.5 GB.
+validation, QC and the database transaction. Targets (issue 15, on 2 cores): the first upload
+within 6x the bare `read_csv` of the same file in the same run; the 10 % duplicate re-upload no
+slower per reading than the first upload; peak memory under 1 GB per upload. Issue 4's floor
+for the upload into the 10-million-reading workspace (>= 100,000 rows/s) is checked too.
 """
 
 from __future__ import annotations
@@ -50,8 +52,10 @@ LOGGERS = 125
 PORTS = ((1, 10), (2, 30))
 VARIABLES = (("soil_temp_degc", "degC"), ("vwc_m3_m3", "m3/m3"))
 START = pd.Timestamp("2024-01-01T00:00:00Z")
-TARGETS = {"first": 300_000, "base": 100_000}
-PEAK_LIMIT_MB = 1536
+# Issue 15: the first upload within this many times the bare read_csv of the same file.
+READ_CSV_RATIO = 6.0
+BASE_ROWS_PER_S = 100_000  # issue 4: into the 10-million-reading workspace
+PEAK_LIMIT_MB = 1024
 
 
 def devices() -> pd.DataFrame:
@@ -206,20 +210,25 @@ def main() -> int:
 
         rate = {k: sizes[k] / v["seconds"] for k, v in results.items()}
         peak = max(v["peak_mb"] for v in results.values())
+        ratio = results["first"]["seconds"] / bare_s
+        per_row_us = {k: v["seconds"] / sizes[k] * 1e6 for k, v in results.items()}
         checks = [
-            (f"first upload >= {TARGETS['first']:,} rows/s", rate["first"] >= TARGETS["first"]),
             (
-                "10 % duplicate re-upload no slower than the first (rows/s)",
-                rate["duplicate"] >= rate["first"],
+                f"first upload within {READ_CSV_RATIO:g}x read_csv ({ratio:.1f}x)",
+                ratio <= READ_CSV_RATIO,
+            ),
+            (
+                "10 % duplicate re-upload no slower per reading than the first "
+                f"({per_row_us['duplicate']:.2f} vs {per_row_us['first']:.2f} us)",
+                per_row_us["duplicate"] <= per_row_us["first"],
             ),
             (f"peak memory < {PEAK_LIMIT_MB} MB ({peak:.0f} MB)", peak < PEAK_LIMIT_MB),
         ]
         if "base" in rate:
-            checks.insert(
-                1,
+            checks.append(
                 (
-                    f"into the big workspace >= {TARGETS['base']:,} rows/s",
-                    rate["base"] >= TARGETS["base"],
+                    f"into the big workspace >= {BASE_ROWS_PER_S:,} rows/s ({rate['base']:,.0f})",
+                    rate["base"] >= BASE_ROWS_PER_S,
                 ),
             )
         for label, ok in checks:

@@ -205,7 +205,7 @@ def _series_key(
     return segment * (1 << 40) + (ts - base)
 
 
-def _flag_mask_sql(dialect: str) -> str:
+def flag_mask_sql(dialect: str) -> str:
     """SQL turning a stored `qc_flags` text into its bit mask (`qc.FLAG_NAMES` order)."""
     find = "instr" if dialect == "sqlite" else "strpos"
     terms = " + ".join(
@@ -248,7 +248,7 @@ def _sql_near(dialect: str) -> str:
     if dialect == "sqlite":
         batch, s = _sqlite_batch("device_id", "port", "variable", "installed", "lo", "hi")
         return (
-            f"SELECT s.key, r.ts, r.value, {_flag_mask_sql(dialect)} "
+            f"SELECT s.key, r.ts, r.value, {flag_mask_sql(dialect)} "
             f"FROM {batch} CROSS JOIN sensor_readings AS r "
             f"ON r.device_id = {s['device_id']} AND r.port = {s['port']} "
             f"AND r.variable = {s['variable']} AND r.ts BETWEEN {s['lo']} AND {s['hi']} "
@@ -259,7 +259,7 @@ def _sql_near(dialect: str) -> str:
         "%s::date[], %s::bigint[], %s::bigint[]) "
         "WITH ORDINALITY AS s(device_id, port, variable, installed, lo, hi, k) "
         "CROSS JOIN LATERAL (SELECT CAST(EXTRACT(EPOCH FROM w.ts) AS BIGINT) AS ts, w.value, "
-        f"{_flag_mask_sql(dialect)} AS flags FROM sensor_readings AS w "
+        f"{flag_mask_sql(dialect)} AS flags FROM sensor_readings AS w "
         "WHERE w.device_id = s.device_id AND w.port = s.port AND w.variable = s.variable "
         "AND w.installed_date = s.installed "
         "AND w.ts BETWEEN to_timestamp(s.lo) AND to_timestamp(s.hi)) AS r"

@@ -196,6 +196,37 @@ def test_fast_flags_match_the_reading_by_reading_reference(
     assert [int(f) & ~OFFSET for f in fast] == slow
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(series, st.booleans(), st.sampled_from(["vwc_m3_m3", "soil_temp_degc"])),
+        min_size=2,
+        max_size=5,
+    )
+)
+def test_many_series_at_once_flag_as_each_alone(
+    many: list[tuple[list[tuple[int, float]], bool, str]],
+) -> None:
+    """One call over several series (as an upload makes) equals the reference series by series:
+    nothing leaks across a segment boundary."""
+    segment, ts, values, expected = [], [], [], []
+    for number, (steps, has_earlier, variable) in enumerate(many):
+        times = list(1_700_000_000 + np.cumsum([s for s, _ in steps]) * H)
+        series_values = [v if variable == "vwc_m3_m3" else v * 40 for _, v in steps]
+        segment += [number] * len(times)
+        ts += times
+        values += series_values
+        expected += _reference(times, series_values, variable, has_earlier)
+    fast = qc_flags(
+        np.asarray(segment, dtype=np.int64),
+        np.asarray(ts, dtype=np.int64),
+        np.asarray(values),
+        SegmentRules.for_segments([v for _, _, v in many], [10.0] * len(many)),
+        np.array([h for _, h, _ in many]),
+    )
+    assert [int(f) & ~OFFSET for f in fast] == expected
+
+
 def test_daily_aggregates_leave_flagged_readings_out() -> None:
     day = pd.Timestamp("2025-06-01T00:00Z").value // 10**9
     frame = pd.DataFrame(

@@ -7,16 +7,26 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 
 from pipelines.sources.bundle import read_bundle
 from pipelines.sources.sensors import ingest_bundle_sensors, ingest_file
+from pipelines.sources.sensors.qc import FLAG_TEXT, GAP, SPIKE
+from pipelines.sources.sensors.store import flag_mask_sql
 from pipelines.store import storage
 from pipelines.store.schema import sensor_readings
 from tests.conftest import dump_database
-from tests.pipelines.sensors.conftest import EXAMPLES, SAMPLE_SENSORS, readings, uploads
+from tests.pipelines.sensors.conftest import (
+    EXAMPLES,
+    SAMPLE_SENSORS,
+    devices_frame,
+    quarantine,
+    readings,
+    uploads,
+)
 
 EXAMPLE_LOGS = [
     ("zentra_z6-10234.csv", None, 126),
@@ -116,6 +126,94 @@ def test_split_upload_equals_whole_upload_on_both_databases(
     assert late.accepted + early.accepted == len(lines) - 1
     assert readings(engine) == expected
     engine.dispose()
+
+
+def test_a_re_upload_across_series_and_installations_on_both_databases(
+    workspace: storage.Workspace, tmp_path: Path
+) -> None:
+    """One upload's duplicates, conflicts and new readings are told apart series by series
+    (stored readings are read for all series at once), stored readings are re-flagged where
+    the upload changes their neighbourhood, and the result equals the same readings sent
+    whole."""
+    registry = devices_frame(
+        "dev-1,1,A2,10,TEROS 12,UTC,2025-05-01,2025-06-01",
+        "dev-1,1,A3,30,TEROS 12,UTC,2025-06-02,",  # re-installed elsewhere: a new installation
+        "dev-2,1,A2,10,TEROS 12,UTC,2025-05-01,",
+        "dev-3,1,A2,10,TEROS 12,UTC,2025-05-01,",
+    )
+    start = pd.Timestamp("2025-05-31T00:00Z")  # dev-1's first installation holds two days
+    header = "device_id,port,variable,ts,value\n"
+
+    def line(device: str, variable: str, hour: int, changed: bool = False) -> str:
+        ts = (start + pd.Timedelta(hours=hour)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        # dev-1's second installation (from hour 48) reads a deeper, wetter, cooler soil: a
+        # step that QC would flag if it looked across installations.
+        moved = device == "dev-1" and hour >= 48
+        if variable == "vwc_m3_m3":
+            value = 0.0 if hour == 60 else round(0.25 + 0.004 * np.sin(hour / 3), 4)
+            value += (0.01 if changed else 0) + (0.1 if moved else 0)
+        else:
+            value = (
+                round(14 + 3 * np.sin(hour / 4), 1) + (1 if changed else 0) - (6 if moved else 0)
+            )
+        return f"{device},1,{variable},{ts},{value}\n"
+
+    series = [("dev-1", "vwc_m3_m3"), ("dev-1", "soil_temp_degc"), ("dev-2", "vwc_m3_m3")]
+    conflicts = {("dev-2", "vwc_m3_m3", 45), ("dev-1", "soil_temp_degc", 75)}
+
+    def log(hours: list[int], dev3_hours: list[int], with_conflicts: bool = False) -> str:
+        lines = [
+            line(d, v, h, with_conflicts and (d, v, h) in conflicts)
+            for h in hours
+            for d, v in series
+        ]
+        return header + "".join(lines + [line("dev-3", "vwc_m3_m3", h) for h in dev3_hours])
+
+    # The first upload misses a day in the middle (hours 48-71), and dev-3's first days; the
+    # second sends hours 40-80 with two changed values, and dev-3's first days.
+    first_hours = list(range(0, 48)) + list(range(72, 96))
+    late_days, early_days = list(range(150, 160)), list(range(0, 10))
+    whole_ws = storage.Workspace(tmp_path / "whole")
+    whole = storage.open_workspace(whole_ws)
+    (tmp_path / "all.csv").write_text(log(list(range(96)), early_days + late_days))
+    ingest_file(whole, whole_ws, tmp_path / "all.csv", uploaded_by="t", devices=registry)
+    expected = readings(whole)
+    whole.dispose()
+
+    engine = storage.open_workspace(workspace)
+    (tmp_path / "first.csv").write_text(log(first_hours, late_days))
+    (tmp_path / "second.csv").write_text(log(list(range(40, 81)), early_days, True))
+    first = ingest_file(
+        engine, workspace, tmp_path / "first.csv", uploaded_by="t", devices=registry
+    )
+    # dev-2 starts again after the missing day; dev-1's new installation starts at hour 72.
+    assert first.flag_counts["gap"] == 1
+    second = ingest_file(
+        engine, workspace, tmp_path / "second.csv", uploaded_by="t", devices=registry
+    )
+    assert second.accepted == 24 * 3 + 10  # the missing day, and dev-3's first days
+    assert second.conflicting == second.rejected == 2
+    assert second.duplicate == (8 + 9) * 3 - 2
+    # dev-2's gap is filled; dev-3's stored first reading now follows a gap of days.
+    assert second.reflagged == 2
+    assert readings(engine) == expected
+    rows = quarantine(engine)
+    assert sorted(r[0] for r in rows) == [2 + 5 * 3 + 2, 2 + 35 * 3 + 1]
+    assert all("is already stored with the value" in r[2] for r in rows)
+    engine.dispose()
+
+
+def test_stored_flag_texts_read_back_as_their_masks_on_both_databases(
+    workspace: storage.Workspace,
+) -> None:
+    """The database turns every combination of flag names into the bit mask QC works with."""
+    engine = storage.open_workspace(workspace)
+    sql = f"SELECT {flag_mask_sql(engine.dialect.name)} FROM (SELECT :text AS qc_flags) AS t"
+    with engine.connect() as conn:
+        masks = [int(conn.execute(sa.text(sql), {"text": text}).scalar_one()) for text in FLAG_TEXT]
+    engine.dispose()
+    assert masks == list(range(len(FLAG_TEXT)))
+    assert FLAG_TEXT[SPIKE | GAP] == "spike,gap"
 
 
 class _Crash(RuntimeError):
