@@ -283,13 +283,13 @@ def transitions(zone: str, start_utc: int, end_utc: int) -> tuple[Transition, ..
 @functools.lru_cache(maxsize=256)
 def _transitions(zone: str, first_day: int, last_day: int) -> tuple[Transition, ...]:
     info = zoneinfo.ZoneInfo(zone)
-    hours = np.arange(first_day * 24, last_day * 24 + 1, dtype=np.int64) * 3600
-    index = pd.DatetimeIndex(hours.astype("datetime64[s]")).tz_localize("UTC").tz_convert(zone)
-    offsets = index.tz_localize(None).to_numpy(dtype="datetime64[s]").astype(np.int64) - hours
+    # The offset at the start of every day, then the second of each change by bisection.
+    days = np.arange(first_day, last_day + 2, dtype=np.int64) * _DAY_S
+    index = pd.DatetimeIndex(days.astype("datetime64[s]")).tz_localize("UTC").tz_convert(zone)
+    offsets = index.tz_localize(None).to_numpy(dtype="datetime64[s]").astype(np.int64) - days
     found = []
     for i in np.flatnonzero(np.diff(offsets)).tolist():
-        # The change lies in (hours[i], hours[i + 1]]: find its second.
-        lo, hi = int(hours[i]), int(hours[i + 1])
+        lo, hi = int(days[i]), int(days[i + 1])  # offsets[i] at lo, another at hi
         while hi - lo > 1:
             mid = (lo + hi) // 2
             if _offset(info, mid) == offsets[i]:
@@ -303,11 +303,11 @@ def _transitions(zone: str, first_day: int, last_day: int) -> tuple[Transition, 
                 zone,
                 hi,
                 int(offsets[i]),
-                int(offsets[i + 1]),
+                _offset(info, hi),
                 bool(before.dst()) or bool(after.dst()),
             )
         )
-    return tuple(found)
+    return tuple(t for t in found if first_day * _DAY_S <= t.utc <= (last_day + 1) * _DAY_S)
 
 
 def _offset(info: zoneinfo.ZoneInfo, seconds: int) -> int:
