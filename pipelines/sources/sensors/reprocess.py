@@ -222,6 +222,7 @@ def _reprocess(
             "until it is registered again (then run reprocess once more)"
         )
     plans = _plans(conn, workspace, uploads, device, known, notes)
+    _check_nothing_lost(conn, plans, device)
 
     before = _stored_readings(conn, device)
     doomed = _device_quarantine(conn, plans, device)
@@ -481,6 +482,34 @@ def _names(readings: Readings, device: str) -> bool:
 
 
 # ---- what is stored
+
+
+def _check_nothing_lost(conn: Connection, plans: list[_Plan], device: str) -> None:
+    """Refuse when an upload holds more stored readings of a sensor (port and variable) of the
+    device than its file gives again: they would be deleted and not come back."""
+    r = sensor_readings.c
+    given: Counter[tuple[int, int, str]] = Counter()
+    for plan in plans:
+        readings = plan.parsed.readings
+        variables = np.asarray(readings.variable, dtype=object)
+        given.update(
+            (plan.upload.upload_id, int(port), str(variable))
+            for port, variable in zip(readings.port.tolist(), variables.tolist(), strict=True)
+        )
+    names = {plan.upload.upload_id: plan.upload.file_name for plan in plans}
+    short = [
+        f"upload #{upload_id} ({names.get(upload_id, '?')}) holds {count} readings of "
+        f"{variable} of device '{device}' port {port}, but its archived file gives "
+        f"{given[(upload_id, port, variable)]}; nothing was changed: report this"
+        for upload_id, port, variable, count in conn.execute(
+            sa.select(r.upload_id, r.port, r.variable, sa.func.count())
+            .where(r.device_id == device)
+            .group_by(r.upload_id, r.port, r.variable)
+        )
+        if count > given[(upload_id, port, variable)]
+    ]
+    if short:
+        raise InputError([Problem("reprocess", None, None, p) for p in short], "sensor reprocess")
 
 
 def _stored_readings(conn: Connection, device: str) -> set[tuple[Any, ...]]:

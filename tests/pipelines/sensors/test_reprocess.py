@@ -21,7 +21,7 @@ from agri_app.cli_sensors import sensors_app
 from pipelines.sources.sensors import ingest_file
 from pipelines.sources.sensors.reprocess import reprocess_device
 from pipelines.store import storage
-from pipelines.store.schema import sensor_devices, sensor_uploads
+from pipelines.store.schema import sensor_devices, sensor_readings, sensor_uploads
 from pipelines.tables import InputError
 from tests.conftest import dump_database
 from tests.pipelines.sensors.clocks import (
@@ -275,6 +275,31 @@ def test_a_missing_archived_file_refuses_the_reprocess_and_changes_nothing(
     assert dump_database(workspace.db_url) == before
     with pytest.raises(InputError, match="no upload holds readings of device 'nope'"):
         reprocess_device(engine, workspace, "nope", by="anna")
+    # A stored reading its archived file does not give again would be lost: refused.
+    (workspace.archive_dir / report.file_sha256[:2]).mkdir(exist_ok=True)
+    _issue_log(tmp_path).rename(workspace.archive_dir / report.file_sha256[:2] / report.file_sha256)
+    with engine.begin() as conn:
+        conn.execute(
+            sensor_readings.insert().values(
+                device_id="lg-7",
+                port=2,
+                variable="vwc_m3_m3",
+                ts=pd.Timestamp("2026-06-01", tz="UTC").to_pydatetime(),
+                value=0.3,
+                depth_cm=10,
+                field_id="A1",
+                installed_date=pd.Timestamp("2026-03-01").date(),
+                qc_flags="",
+                upload_id=report.upload_id,
+            )
+        )
+    before = dump_database(workspace.db_url)
+    with pytest.raises(
+        InputError,
+        match="holds 1 readings of vwc_m3_m3 of device 'lg-7' port 2, but its archived file gives",
+    ):
+        reprocess_device(engine, workspace, "lg-7", by="anna")
+    assert dump_database(workspace.db_url) == before
     # A device registered but never uploaded: nothing to do, and nothing written.
     register(engine, "lg-new", 1, "A2", 10, ZONE, "2026-03-01")
     idle = reprocess_device(engine, workspace, "lg-new", by="anna")
