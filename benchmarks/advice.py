@@ -14,7 +14,7 @@
    timed by `benchmarks/cropmodel.py`).
    (`benchmarks/refresh.py` times the whole stored-advice refresh around it.)
 
-    .venv/bin/python benchmarks/advice.py [--fields 1000] [--repeat 2]
+    .venv/bin/python benchmarks/advice.py [--fields 1000] [--repeat 2] [--profile]
 
 Both workspaces live in a temporary folder removed afterwards. The machine's load average is
 printed: on a shared machine other work slows both.
@@ -52,7 +52,7 @@ TRAIN_TARGET_S = 60.0
 ADVICE_TARGET_S = 5.0
 
 
-def run(root: Path, n_fields: int, repeat: int) -> None:
+def run(root: Path, n_fields: int, repeat: int, profile: bool = False) -> None:
     """Both phases, with the workspaces under `root`."""
     started = time.perf_counter()
     engine = agri_import(SAMPLE_BUNDLE, root / "sample")
@@ -121,6 +121,17 @@ def run(root: Path, n_fields: int, repeat: int) -> None:
             big_sources, big.stations, big.forecast, model, settings, reference, crop_model=runner
         )
         times.append(time.perf_counter() - t0)
+    if profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+        build_advice(
+            big_sources, big.stations, big.forecast, model, settings, reference, crop_model=runner
+        )
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
     best = min(times)
     counts = advice["status"].value_counts().to_dict()
     print(
@@ -137,11 +148,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fields", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument(
+        "--profile", action="store_true", help="profile one more advice call (cProfile)"
+    )
     args = parser.parse_args()
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     root = Path(tempfile.mkdtemp(prefix="agri-bench-advice-"))
     try:
-        run(root, args.fields, args.repeat)
+        run(root, args.fields, args.repeat, args.profile)
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

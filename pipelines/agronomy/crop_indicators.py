@@ -221,6 +221,9 @@ def state_runs(
         return []
     as_of = pd.to_datetime(requests["as_of"]).dt.date
     runs = []
+    # Fields of one station sown on one day share their weather frame: cut once, so the run
+    # cache hashes it once (`pipelines.store.crop_runs.run_key` keys digests by frame).
+    windows: dict[tuple[int, date, date], pd.DataFrame] = {}
     for (field_id, season), dates in as_of.groupby([requests["field_id"], requests["season"]]):
         found = tables.get(str(field_id), int(str(season)))
         if found is None:
@@ -244,13 +247,27 @@ def state_runs(
                 found.site,
                 sowing,
                 end,
-                _between(observed, sowing, end),
+                _shared_between(windows, observed, sowing, end),
                 sorted(set(dates)),
                 found.applied,
                 None,
             )
         )
     return runs
+
+
+def _shared_between(
+    windows: dict[tuple[int, date, date], pd.DataFrame],
+    observed: pd.DataFrame,
+    start: date,
+    end: date,
+) -> pd.DataFrame:
+    """`_between`, once per station frame and window."""
+    key = (id(observed), start, end)
+    found = windows.get(key)
+    if found is None:
+        found = windows[key] = _between(observed, start, end)
+    return found
 
 
 def _between(observed: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
@@ -481,47 +498,66 @@ def outlook_summary(results: pd.DataFrame) -> pd.DataFrame:
     """`OUTLOOK_COLUMNS` per (field_id, season, as_of) from outlook results: the members'
     final yields as managed so far (P10/P50/P90, t/ha at the crop's standard moisture) and, where
     twins ran, the mean gain of irrigating by the rule and its mean gross irrigation."""
+    columns = ["field_id", "season", "as_of", *OUTLOOK_COLUMNS]
     if results.empty:
-        return pd.DataFrame(columns=["field_id", "season", "as_of", *OUTLOOK_COLUMNS])
-    keys = results["key"]
-    mask = keys.map(lambda k: k[0] == OUTLOOK)
-    frame = results[mask].copy()
-    if frame.empty:
-        return pd.DataFrame(columns=["field_id", "season", "as_of", *OUTLOOK_COLUMNS])
-    frame["field_id"] = frame["key"].map(lambda k: k[1])
-    frame["season"] = frame["key"].map(lambda k: k[2])
-    frame["as_of"] = frame["key"].map(lambda k: pd.Timestamp(k[3]))
-    frame["member"] = frame["key"].map(lambda k: k[4])
-    frame["irrigates"] = frame["key"].map(lambda k: bool(k[5]))
-    out = []
-    for (field_id, season, as_of), group in frame.groupby(["field_id", "season", "as_of"]):
-        base = group[~group["irrigates"]].set_index("member")["yield_t_ha"].astype(float)
-        row: dict[str, Any] = {"field_id": field_id, "season": season, "as_of": as_of}
-        valid = base.dropna()
-        row["cm_outlook_members"] = len(valid)
-        for name, q in (("p10", 0.1), ("p50", 0.5), ("p90", 0.9)):
-            row[f"cm_outlook_{name}_t_ha"] = float(valid.quantile(q)) if len(valid) else np.nan
-        twins = group[group["irrigates"]].set_index("member")
-        if len(twins):
-            gain = (twins["yield_t_ha"].astype(float) - base.reindex(twins.index)).dropna()
-            row["cm_irrigation_gain_t_ha"] = float(gain.mean()) if len(gain) else np.nan
-            row["cm_irrigation_mm"] = float(twins["irrigation_mm"].astype(float).mean())
-            # The twin's first irrigation after the as-of date (the earliest over the members:
-            # within the forecast they share the weather, so they agree there).
-            day0 = pd.Timestamp(str(as_of))
-            after = [
-                day
-                for days in twins["triggered_dates"]
-                for day in (pd.Timestamp(d) for d in (days or []))
-                if day > day0
-            ]
-            row["cm_irrigation_trigger_date"] = min(after) if after else pd.NaT
-        else:
-            row["cm_irrigation_gain_t_ha"] = np.nan
-            row["cm_irrigation_mm"] = np.nan
-            row["cm_irrigation_trigger_date"] = pd.NaT
-        out.append(row)
-    return pd.DataFrame(out, columns=["field_id", "season", "as_of", *OUTLOOK_COLUMNS])
+        return pd.DataFrame(columns=columns)
+    keys = list(results["key"])
+    chosen = np.array([i for i, k in enumerate(keys) if k[0] == OUTLOOK], dtype=np.int64)
+    if not chosen.size:
+        return pd.DataFrame(columns=columns)
+    picked = [keys[i] for i in chosen]
+    frame = pd.DataFrame(
+        {
+            "field_id": [k[1] for k in picked],
+            "season": [k[2] for k in picked],
+            "as_of": pd.to_datetime([k[3] for k in picked]),
+            "member": [k[4] for k in picked],
+            "irrigates": [bool(k[5]) for k in picked],
+            "yield_t_ha": results["yield_t_ha"].iloc[chosen].astype(float).to_numpy(),
+            "irrigation_mm": results["irrigation_mm"].iloc[chosen].astype(float).to_numpy()
+            if "irrigation_mm" in results
+            else np.nan,
+            "triggered_dates": results["triggered_dates"].iloc[chosen].to_numpy()
+            if "triggered_dates" in results
+            else None,
+        }
+    )
+    group_keys = ["field_id", "season", "as_of"]
+    base = frame[~frame["irrigates"]]
+    groups = base.groupby(group_keys, sort=True)["yield_t_ha"]
+    out = pd.DataFrame({"cm_outlook_members": groups.count()})
+    for name, q in (("p10", 0.1), ("p50", 0.5), ("p90", 0.9)):
+        out[f"cm_outlook_{name}_t_ha"] = groups.quantile(q)
+    # Groups with twins only (no rainfed member) still get a row.
+    out = out.reindex(frame.groupby(group_keys, sort=True).size().index, fill_value=np.nan).astype(
+        {"cm_outlook_members": float}
+    )
+    out["cm_outlook_members"] = out["cm_outlook_members"].fillna(0).astype(np.int64)
+    twins = frame[frame["irrigates"]]
+    if len(twins):
+        paired = twins.merge(
+            base[[*group_keys, "member", "yield_t_ha"]],
+            on=[*group_keys, "member"],
+            how="left",
+            suffixes=("", "_rainfed"),
+        )
+        paired["gain"] = paired["yield_t_ha"] - paired["yield_t_ha_rainfed"]
+        by_twin = paired.groupby(group_keys, sort=True)
+        out["cm_irrigation_gain_t_ha"] = by_twin["gain"].mean()
+        out["cm_irrigation_mm"] = by_twin["irrigation_mm"].mean()
+        # The twin's first irrigation after the as-of date (the earliest over the members:
+        # within the forecast they share the weather, so they agree there).
+        days = paired[[*group_keys, "triggered_dates"]].explode("triggered_dates")
+        days = days.dropna(subset=["triggered_dates"])
+        days = days.assign(day=pd.to_datetime(days["triggered_dates"].astype(str)))
+        days = days[days["day"] > days["as_of"]]
+        out["cm_irrigation_trigger_date"] = days.groupby(group_keys, sort=True)["day"].min()
+    else:
+        out["cm_irrigation_gain_t_ha"] = np.nan
+        out["cm_irrigation_mm"] = np.nan
+        out["cm_irrigation_trigger_date"] = pd.NaT
+    out["cm_irrigation_trigger_date"] = pd.to_datetime(out["cm_irrigation_trigger_date"])
+    return out.reset_index()[columns]
 
 
 def outlook_members(results: pd.DataFrame) -> pd.DataFrame:

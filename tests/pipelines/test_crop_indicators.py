@@ -185,3 +185,84 @@ def test_the_outlook_runs_the_forecast_before_the_past_years(
     after = weather.set_index("date").loc[pd.Timestamp("2025-06-10")]
     past = sources.weather.assign(date=pd.to_datetime(sources.weather["date"])).set_index("date")
     assert after["precip_mm"] == past.loc[pd.Timestamp("2024-06-10"), "precip_mm"]
+
+
+def _summary_reference(results: pd.DataFrame) -> pd.DataFrame:
+    """`outlook_summary` written the slow, obvious way: one group at a time."""
+    frame = results[results["key"].map(lambda k: k[0] == ci.OUTLOOK)].copy()
+    frame["field_id"] = frame["key"].map(lambda k: k[1])
+    frame["season"] = frame["key"].map(lambda k: k[2])
+    frame["as_of"] = frame["key"].map(lambda k: pd.Timestamp(k[3]))
+    frame["member"] = frame["key"].map(lambda k: k[4])
+    frame["irrigates"] = frame["key"].map(lambda k: bool(k[5]))
+    out = []
+    for (field_id, season, as_of), group in frame.groupby(["field_id", "season", "as_of"]):
+        base = group[~group["irrigates"]].set_index("member")["yield_t_ha"].astype(float)
+        valid = base.dropna()
+        row = {"field_id": field_id, "season": season, "as_of": as_of}
+        row["cm_outlook_members"] = len(valid)
+        for name, q in (("p10", 0.1), ("p50", 0.5), ("p90", 0.9)):
+            row[f"cm_outlook_{name}_t_ha"] = float(valid.quantile(q)) if len(valid) else np.nan
+        twins = group[group["irrigates"]].set_index("member")
+        gain = (twins["yield_t_ha"].astype(float) - base.reindex(twins.index)).dropna()
+        row["cm_irrigation_gain_t_ha"] = float(gain.mean()) if len(gain) else np.nan
+        row["cm_irrigation_mm"] = (
+            float(twins["irrigation_mm"].astype(float).mean()) if len(twins) else np.nan
+        )
+        after = [
+            pd.Timestamp(d)
+            for days in twins["triggered_dates"]
+            for d in days
+            if pd.Timestamp(d) > as_of
+        ]
+        row["cm_irrigation_trigger_date"] = min(after) if after else pd.NaT
+        out.append(row)
+    return pd.DataFrame(out, columns=["field_id", "season", "as_of", *ci.OUTLOOK_COLUMNS])
+
+
+def test_outlook_summary_matches_the_one_group_at_a_time_reference() -> None:
+    from datetime import date
+
+    rng = np.random.default_rng(7)
+    rows = []
+    for f in range(40):
+        for member in range(5):
+            for irrigates in (False, True) if f % 3 else (False,):
+                if f == 7 and not irrigates:
+                    continue  # twins without a rainfed member
+                triggered = (
+                    [date(2026, 5, 20), date(2026, 6, 1 + member)]
+                    if irrigates and rng.random() < 0.7
+                    else []
+                )
+                rows.append(
+                    {
+                        "key": (
+                            ci.OUTLOOK,
+                            f"f{f}",
+                            2026,
+                            date(2026, 5, 25),
+                            2010 + member,
+                            irrigates,
+                        ),
+                        "yield_t_ha": np.nan if rng.random() < 0.1 else rng.normal(9.0, 1.0),
+                        "irrigation_mm": rng.random() * 100 if irrigates else 0.0,
+                        "triggered_dates": triggered,
+                    }
+                )
+    rows.append(
+        {
+            "key": ("state", "x", 2026, date(2026, 5, 25), 12.0),
+            "yield_t_ha": 1.0,
+            "irrigation_mm": 0.0,
+            "triggered_dates": [],
+        }
+    )
+    results = pd.DataFrame(rows)
+    pd.testing.assert_frame_equal(
+        ci.outlook_summary(results), _summary_reference(results), check_dtype=False
+    )
+    rainfed_only = results[results["key"].map(lambda k: k[0] != ci.OUTLOOK or not k[5])]
+    pd.testing.assert_frame_equal(
+        ci.outlook_summary(rainfed_only), _summary_reference(rainfed_only), check_dtype=False
+    )
