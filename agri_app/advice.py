@@ -25,6 +25,7 @@ then says "no better than this field's average yet" and it has no drivers.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -33,7 +34,12 @@ from agri_app.advice_table import ADVICE_COLUMNS
 from agri_app.crop_model import Outlook, in_season_outlook, with_crop_state
 from agri_app.settings import Settings
 from models.explain import top_drivers
-from models.irrigation import irrigation_plan, projected_water_balance, weather_scenarios
+from models.irrigation import (
+    IrrigationTrigger,
+    irrigation_plan,
+    projected_water_balance,
+    weather_scenarios,
+)
 from models.nitrogen import (
     N_AT_CAP,
     N_NO_CALIBRATION,
@@ -95,6 +101,7 @@ def build_advice(
     as_of: pd.Timestamp,
     rules: AdviceRules | None = None,
     crop_model: Runner | None = None,
+    irrigation_trigger: IrrigationTrigger | None = None,
 ) -> pd.DataFrame:
     """One row per field of `sources.fields` with the `ADVICE_COLUMNS`, for `as_of`.
 
@@ -103,7 +110,8 @@ def build_advice(
     `crop_model` runs the crop model (`agri_app.crop_model.crop_model_runner`): the crop state
     at `as_of` feeds the yield model, and the outlook over past years' weather to come gives the
     N response its attainable yields and irrigation its value over the rest of the season.
-    Without it those parts fall back to the FAO-56/FAO-33 ones.
+    Without it those parts fall back to the FAO-56/FAO-33 ones. `irrigation_trigger`: the
+    depletion at which fields are irrigated (default: the one trained with `model`; RAW without).
     """
     rules = rules or AdviceRules()
     as_of = pd.Timestamp(as_of).normalize()
@@ -164,6 +172,11 @@ def build_advice(
             "grain_price_eur_t": features["crop"].map(crops["grain_price_eur_t"]).to_numpy(),
         }
     )
+    trigger = irrigation_trigger or irrigation_trigger_of(settings, model)
+    if trigger is not None:
+        irrigation_context["trigger_depletion_fraction"] = trigger.fraction(
+            list(features["field_id"].astype(str)), list(features["crop"].astype(str))
+        )
     # Beyond the forecast, the station's past years are the weather scenarios of the stake.
     scenarios = weather_scenarios(sources.weather, stations, balance, balance_params.curve_number)
     plan = irrigation_plan(balance, settings.irrigation(), irrigation_context, scenarios)
@@ -216,9 +229,9 @@ def build_advice(
     return advice_rules(merged, rules, settings.n_price_eur_per_kg_n)
 
 
-def nitrogen_model_of(settings: Settings, model: YieldModel) -> NitrogenModel | None:
-    """The N evidence and calibration saved with `model` in the workspace's model registry
-    (the newest version trained on the same data); None for a model without one."""
+def training_metadata(settings: Settings, model: YieldModel) -> dict[str, Any]:
+    """What was saved with `model` in the workspace's model registry (the newest version
+    trained on the same data); empty for a model without it."""
     from models.registry import ModelNotFoundError, ModelRegistry
 
     registry = ModelRegistry(settings.workspace.models_dir)
@@ -228,8 +241,18 @@ def nitrogen_model_of(settings: Settings, model: YieldModel) -> NitrogenModel | 
         except ModelNotFoundError:
             continue
         if metadata.get("training_data_sha256") == model.training_data_sha256:
-            return NitrogenModel.from_json(metadata.get("nitrogen"))
-    return None
+            return metadata
+    return {}
+
+
+def nitrogen_model_of(settings: Settings, model: YieldModel) -> NitrogenModel | None:
+    """The N evidence and calibration saved with `model`; None for a model without one."""
+    return NitrogenModel.from_json(training_metadata(settings, model).get("nitrogen"))
+
+
+def irrigation_trigger_of(settings: Settings, model: YieldModel) -> IrrigationTrigger | None:
+    """The irrigation trigger calibrated with `model`; None for a model without one (RAW)."""
+    return IrrigationTrigger.from_json(training_metadata(settings, model).get("irrigation_trigger"))
 
 
 def crop_model_confirms(plan: pd.DataFrame, season_value: pd.DataFrame) -> pd.DataFrame:

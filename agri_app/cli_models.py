@@ -219,6 +219,7 @@ def train_models(
     import numpy as np
 
     from agri_app.crop_model import crop_model_runner, with_crop_state
+    from models.irrigation import fit_irrigation_trigger
     from models.nitrogen import fit_nitrogen_model
     from models.registry import ModelRegistry
     from models.yield_model import TARGET, train_yield_model, training_table
@@ -251,12 +252,16 @@ def train_models(
     # N advice: evidence of a within-field response and the calibrated response, per crop.
     nitrogen = fit_nitrogen_model(table, data.crops, settings.nitrogen())
     model = nitrogen.apply_to(model)
+    # Irrigation: the depletion at which the cooperative's fields were irrigated, per crop and
+    # field, from the past seasons' balance at each recorded irrigation.
+    trigger, _ = fit_irrigation_trigger(sources, _feature_parameters(settings).water_balance)
     version = ModelRegistry(settings.workspace.models_dir).save(
         model,
         extra={
             "training_inputs": training_fingerprint(settings, data),
             "irrigation_efficiency": settings.irrigation_efficiency,
             "nitrogen": nitrogen.to_json(),
+            "irrigation_trigger": trigger.to_json(),
         },
     )
     return TrainingResult(model, version, time.perf_counter() - started, len(table))

@@ -8,17 +8,19 @@ For each truth set present (`sample_data/demo` + `truth/`; `sample_data/shifted`
 temporary folder (`agri import`), loads it with the one loader and trains the models
 (`train_models` with `Settings(train_every_days=42)`, to save time). Then:
 
-1. **Trigger events, past seasons.** The truth's irrigation events are the bundle's own
-   `operations.csv` irrigation rows: WOFOST's soil-moisture-triggered run on the fields with
-   equipment growing maize. For every past season with such events, on as-of dates `--every-days`
-   apart from `--from` to `--to`, the advice (`agri_app.advice.build_advice`) of those fields is
-   computed with the data up to the date and a **perfect 14-day forecast** (the observed weather
-   of the next 14 days, issued on the date: an optimistic stand-in, as no forecasts were archived
-   for past seasons). A window (field, 7 days from the as-of date) is flagged when irrigation is
-   advised in it; it holds an event when WOFOST irrigated in it. The balance uses the truth's
-   own irrigation up to the date, so each window starts from the state the truth's run was in.
-   Scored with `models.irrigation_evaluation.trigger_scores`, for all events and for the events
-   before the FAO-56 late-season stage (the advice never irrigates in it, by design).
+1. **Trigger events, past seasons.** The trigger is the depletion calibrated on the
+   cooperative's irrigation records of the *other* seasons (`--raw-trigger`: FAO-56's RAW). The
+   truth's irrigation events are the bundle's own `operations.csv` irrigation rows: WOFOST's
+   soil-moisture-triggered run on the fields with equipment growing maize. For every past season
+   with such events, on as-of dates `--every-days` apart from `--from` to `--to`, the advice
+   (`agri_app.advice.build_advice`) of those fields is computed with the data up to the date and
+   a **perfect 14-day forecast** (the observed weather of the next 14 days, issued on the date:
+   an optimistic stand-in, as no forecasts were archived for past seasons). A window (field, 7
+   days from the as-of date) is flagged when irrigation is advised in it; it holds an event when
+   WOFOST irrigated in it. The balance uses the truth's own irrigation up to the date, so each
+   window starts from the state the truth's run was in. Scored with
+   `models.irrigation_evaluation.trigger_scores`, for all events and for the events before the
+   FAO-56 late-season stage (the advice never irrigates in it, by design).
 2. **Yield at stake vs gain, 2026.** Only the season in progress has a rainfed twin in the truth
    (`irrigation_2026.csv`: irrigated and rainfed WOFOST yields of every 2026 maize field), and its
    observed weather ends at the reference date. So at the reference date, with the bundle's
@@ -54,6 +56,9 @@ from agri_app.crop_model import crop_model_runner  # noqa: E402
 from agri_app.settings import Settings  # noqa: E402
 from benchmarks.refresh import agri_import  # noqa: E402
 from models.irrigation import (  # noqa: E402
+    IrrigationTrigger,
+    calibrate_irrigation_trigger,
+    fit_irrigation_trigger,
     projected_water_balance,
     season_end_dates,
     season_irrigation_value,
@@ -109,6 +114,8 @@ def past_seasons(
     every_days: int,
     seasons: list[int] | None,
     crop_model_members: int = 0,
+    calibrated_trigger: bool = True,
+    trigger_quantile: float = 0.25,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Advice rows of the equipped maize fields at the as-of dates of every past season with
     events, and the events (with `late` for those in the late-season stage)."""
@@ -126,10 +133,30 @@ def past_seasons(
         # the forecast; members only extend beyond it, so few are needed here.
         settings = replace(settings, crop_model_members=crop_model_members)
         runner = crop_model_runner(settings, None)
+    # The farm's trigger, calibrated without the season scored (its records would flatter it).
+    _, records = fit_irrigation_trigger(
+        data.sources(),
+        WaterBalanceParameters(irrigation_efficiency=settings.irrigation_efficiency),
+    )
     for season in chosen:
         fields = sorted(maize.loc[maize["season"] == season, "field_id"])
         if not fields:
             continue
+        trigger = (
+            calibrate_irrigation_trigger(
+                records[records["season"] != season], quantile=trigger_quantile
+            )
+            if calibrated_trigger
+            else IrrigationTrigger(crops={}, fields={})
+        )
+        print(
+            f"  {season}: trigger (share of TAW) from the other seasons' records: "
+            + (
+                ", ".join(f"{c} {v[0]:.2f} ({v[1]} records)" for c, v in trigger.crops.items())
+                or "none (RAW)"
+            ),
+            flush=True,
+        )
         part = data.subset(fields)
         sources = part.sources()
         dates = pd.date_range(
@@ -139,7 +166,14 @@ def past_seasons(
         for as_of in dates:
             forecast = perfect_forecast(part.weather, as_of)
             advice = build_advice(
-                sources, part.stations, forecast, model, settings, as_of, crop_model=runner
+                sources,
+                part.stations,
+                forecast,
+                model,
+                settings,
+                as_of,
+                crop_model=runner,
+                irrigation_trigger=trigger,
             )
             advice = advice[advice["crop"] == MAIZE]
             rows.append(advice.assign(season=season))
@@ -208,6 +242,8 @@ def evaluate(name: str, root: Path, args: argparse.Namespace) -> None:
         args.every_days,
         args.seasons,
         args.crop_model,
+        not args.raw_trigger,
+        args.trigger_quantile,
     )
     if args.dump is not None:
         args.dump.mkdir(parents=True, exist_ok=True)
@@ -286,6 +322,18 @@ def main() -> None:
         metavar="MEMBERS",
         help="past seasons: advise with the crop model confirming the trigger (this many "
         "past years per outlook; 0: the water balance alone)",
+    )
+    parser.add_argument(
+        "--raw-trigger",
+        action="store_true",
+        help="past seasons: trigger at FAO-56's RAW, not at the depletion calibrated on the "
+        "cooperative's irrigation records",
+    )
+    parser.add_argument(
+        "--trigger-quantile",
+        type=float,
+        default=0.25,
+        help="the quantile of the recorded depletions that calibrates the trigger",
     )
     args = parser.parse_args()
     names = [n for n in SETS if args.set in ("all", n)]

@@ -20,6 +20,7 @@ from agri_app.cli import app as cli_app
 from agri_app.cli_models import models_app
 from agri_app.cli_report import report_app
 from agri_app.settings import Settings
+from models.irrigation import IrrigationTrigger
 from models.registry import ModelRegistry
 from pipelines.store import access, schema, storage
 from pipelines.store.loader import load_workspace
@@ -86,6 +87,13 @@ def test_a_bundle_that_is_not_the_sample_trains_on_its_own_data(trained: Trained
     seasons = set(data.seasons.loc[data.seasons["yield_t_ha"].notna(), "season"].astype(int))
     for crop in metadata["crops"].values():
         assert set(crop["training_seasons"]) <= seasons
+    # The irrigation trigger is calibrated with the models, on this cooperative's own records.
+    trigger = IrrigationTrigger.from_json(metadata["irrigation_trigger"])
+    recorded = data.operations[data.operations["operation"] == "irrigation"]
+    assert trigger is None or set(trigger.crops) <= set(data.seasons["crop"])
+    assert sum(records for _, records in (trigger.crops.values() if trigger else [])) <= len(
+        recorded
+    )
     # Training ends by storing the advice of the data's day with the new model.
     assert "8 field(s) recomputed, 0 unchanged" in trained.train_output
     stored = stored_advice(_engine(trained.workspace))

@@ -12,8 +12,12 @@ import pandas as pd
 import pytest
 
 from models.irrigation import (
+    TRIGGER_FRACTION_RANGE,
     IrrigationSettings,
+    IrrigationTrigger,
+    calibrate_irrigation_trigger,
     climatological_weather,
+    depletion_at_irrigations,
     irrigation_plan,
     projected_water_balance,
     relative_yield_loss,
@@ -298,6 +302,9 @@ def test_climatology_is_the_mean_of_the_same_days_of_past_years() -> None:
             "vp_kpa": 1.0,
             "rh_pct": np.nan,
             "wind_m_s": 2.0,
+            "tdew_degc": np.nan,
+            "rh_max_pct": np.nan,
+            "rh_min_pct": np.nan,
         }
     )
     climate = climatological_weather(
@@ -337,6 +344,9 @@ def test_projection_runs_over_the_forecast_and_the_climatology_to_the_season_end
             "vp_kpa": 1.2,
             "rh_pct": np.nan,
             "wind_m_s": 2.0,
+            "tdew_degc": np.nan,
+            "rh_max_pct": np.nan,
+            "rh_min_pct": np.nan,
         }
     )
     requests = pd.DataFrame({"field_id": ["A1"], "season": [2025], "as_of": [as_of]})
@@ -372,3 +382,83 @@ def test_projection_runs_over_the_forecast_and_the_climatology_to_the_season_end
     assert scenarios["date"].min() == beyond.min() and scenarios["date"].max() <= beyond.max()
     plan = irrigation_plan(projected, IrrigationSettings(), context(), scenarios)
     assert len(plan) == 1 and plan["yield_at_stake_t_ha"].iloc[0] >= 0.0
+
+
+def test_a_calibrated_trigger_moves_the_trigger_day_to_the_farms_depletion() -> None:
+    # TAW 100 mm, RAW 50 mm reached after day 10; beyond RAW, Ks = (100 − Dr) / 50 slows the
+    # depletion (FAO-56 eq. 84): 55 after day 11, 59.5, 63.55, 67.195, then 70.48 after day 15.
+    balance = hand_balance(days=40, forecast_days=20)
+    plan = plan_of(balance, IrrigationSettings(application_efficiency=0.8))
+    assert plan["irrigation_date"] == START + pd.Timedelta(days=9)
+    farm = plan_of(
+        balance, IrrigationSettings(application_efficiency=0.8), trigger_depletion_fraction=0.7
+    )
+    assert farm["reaches_raw_date"] == START + pd.Timedelta(days=14)
+    assert farm["irrigation_date"] == START + pd.Timedelta(days=14)
+    # Refilled to half of RAW as before: 70.475 − 25 mm net, 56.84 mm gross in two passes.
+    assert farm["irrigation_total_mm"] == pytest.approx(45.475 / 0.8, abs=0.01)
+    assert farm["irrigation_applications"] == 2
+    assert "70% of its available water" in farm["irrigation_reason"]
+    assert "70 mm allowed" in farm["irrigation_reason"]
+    # The forecast ends on day 12, before the farm's trigger: no advice yet.
+    short = plan_of(hand_balance(days=40, forecast_days=12), trigger_depletion_fraction=0.7)
+    assert short["irrigation_decision"] == "no-trigger"
+    assert "(depletion 60 of 70 mm allowed)" in short["irrigation_reason"]
+
+
+def test_the_depletion_at_recorded_irrigations_is_read_from_the_day_before() -> None:
+    out = run_balance(20, {}, {12: 40.0})
+    days = pd.date_range(START, periods=20)
+    balance = pd.DataFrame(
+        {
+            "field_id": "A1",
+            "season": 2025,
+            "crop": "grain_maize",
+            "date": days,
+            "dr_mm": out["dr_mm"][0],
+            "taw_mm": out["taw_mm"][0],
+            "raw_mm": out["raw_mm"][0],
+        }
+    )
+    operations = pd.DataFrame(
+        {
+            "field_id": ["A1", "A1", "B2"],
+            "date": [days[11], days[3], days[5]],
+            "operation": ["irrigation", "nitrogen", "irrigation"],
+            "amount": [40.0, 50.0, 30.0],
+        }
+    )
+    records = depletion_at_irrigations(balance, operations)
+    # Only A1's irrigation on day 12 is in the balance; after day 11 55 mm of 100 are depleted.
+    assert len(records) == 1
+    assert records["depletion_fraction"].iloc[0] == pytest.approx(0.55)
+    assert records["p"].iloc[0] == pytest.approx(0.5)
+
+
+def test_the_trigger_calibration_shrinks_fields_towards_their_crop() -> None:
+    records = pd.DataFrame(
+        {
+            "field_id": ["A"] * 10 + ["B"] * 30,
+            "season": 2024,
+            "crop": "grain_maize",
+            "depletion_fraction": [0.5] * 10 + [0.8] * 30,
+        }
+    )
+    trigger = calibrate_irrigation_trigger(
+        records, min_records=20, shrink_records=10.0, quantile=0.5
+    )
+    assert trigger.crops["grain_maize"] == (pytest.approx(0.8), 40)
+    # A: 10 records at 0.5, weight 10 / (10 + 10): halfway to the crop's 0.8.
+    assert trigger.fraction(["A", "B", "C", "A"], ["grain_maize"] * 3 + ["winter_wheat"]) == (
+        pytest.approx([0.65, 0.8, 0.8, np.nan], nan_ok=True)
+    )
+    assert IrrigationTrigger.from_json(trigger.to_json()) == trigger
+    # Too few records: RAW stays the trigger.
+    assert calibrate_irrigation_trigger(records.head(15), min_records=20).crops == {}
+    # A trigger is kept within the agronomic range.
+    wet = records.assign(depletion_fraction=0.05)
+    assert trigger_range_low(wet) == pytest.approx(TRIGGER_FRACTION_RANGE[0])
+
+
+def trigger_range_low(records: pd.DataFrame) -> float:
+    return calibrate_irrigation_trigger(records).crops["grain_maize"][0]
