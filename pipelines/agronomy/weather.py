@@ -1,5 +1,6 @@
 """Daily weather: FAO-56 reference evapotranspiration through pyet, with FAO-56's fallbacks for
-missing radiation, humidity and wind, and growing degree days. Units are in the names."""
+missing radiation, humidity and wind, wind brought to 2 m from the anemometer's height, and growing
+degree days. Units are in the names."""
 
 from __future__ import annotations
 
@@ -10,6 +11,87 @@ import pandas as pd
 import pyet
 from numpy.typing import ArrayLike, NDArray
 
+# FAO-56 defines ETo for wind measured at 2 m above the grass (Chapter 3, "Wind speed").
+STANDARD_WIND_HEIGHT_M = 2.0
+# The anemometer heights eq. 47's log profile over short grass is used for: agrometeorological
+# masts (2-3 m) to synoptic stations (10 m), with room either side. The bundle checks the same
+# range (pipelines/sources/bundle.py, `station_anemometer_height_m`).
+WIND_HEIGHT_RANGE_M = (0.5, 20.0)
+# How each day's actual vapour pressure was found, best first (FAO-56 Chapter 3, "Actual vapour
+# pressure"): given, from the dew point (eq. 14), from RHmax and RHmin (eq. 17), from RHmax alone
+# (eq. 18), from the mean RH (eq. 19), and with no humidity at all the dew point taken as Tmin
+# (eq. 48, the fallback).
+HUMIDITY_METHODS = ("vp_kpa", "tdew_degc", "rh_max_min", "rh_max", "rh_mean", "tmin")
+
+
+def wind_speed_2m_m_s(wind_m_s: ArrayLike, height_m: ArrayLike) -> NDArray[np.float64]:
+    """Wind speed at 2 m from wind measured at `height_m` above the ground (FAO-56 eq. 47).
+
+    u2 = uz × 4.87 / ln(67.8 z − 5.42), the log profile over short grass. Wind measured at 2 m
+    is u2 as it is: the formula's own value there is 1.0002, a rounding of its constants.
+    """
+    height = np.asarray(height_m, dtype=np.float64)
+    lo, hi = WIND_HEIGHT_RANGE_M
+    if np.any((height < lo) | (height > hi)):
+        raise ValueError(
+            f"anemometer height {height.min():g}-{height.max():g} m is outside {lo:g}-{hi:g} m; "
+            "give the height of the wind sensor above the ground in metres"
+        )
+    with np.errstate(divide="ignore"):
+        factor = np.where(
+            height == STANDARD_WIND_HEIGHT_M, 1.0, 4.87 / np.log(67.8 * height - 5.42)
+        )
+    result: NDArray[np.float64] = np.asarray(wind_m_s, dtype=np.float64) * factor
+    return result
+
+
+def actual_vapour_pressure_kpa(
+    tmin_degc: ArrayLike,
+    tmax_degc: ArrayLike,
+    *,
+    vp_kpa: ArrayLike | None = None,
+    tdew_degc: ArrayLike | None = None,
+    rh_max_pct: ArrayLike | None = None,
+    rh_min_pct: ArrayLike | None = None,
+    rh_mean_pct: ArrayLike | None = None,
+) -> tuple[NDArray[np.float64], NDArray[np.str_]]:
+    """Each day's actual vapour pressure ea (kPa) from the best humidity measured that day.
+
+    FAO-56 Chapter 3's order, day by day (a day missing one input falls to the next):
+    `vp_kpa` as given; the dew point, ea = e°(Tdew) (eq. 14); RHmax and RHmin,
+    ea = [e°(Tmin) RHmax/100 + e°(Tmax) RHmin/100] / 2 (eq. 17); RHmax alone,
+    ea = e°(Tmin) RHmax/100 (eq. 18); the mean RH, ea = RHmean/100 × [e°(Tmax) + e°(Tmin)]/2
+    (eq. 19); with none of them, the dew point is taken as Tmin, ea = e°(Tmin) (eq. 48). Returns
+    ea and, per day, the method used (one of `HUMIDITY_METHODS`).
+    """
+    tmin = np.asarray(tmin_degc, dtype=np.float64)
+    tmax = np.asarray(tmax_degc, dtype=np.float64)
+
+    def given(values: ArrayLike | None) -> NDArray[np.float64]:
+        if values is None:
+            return np.full(tmin.shape, np.nan)
+        return np.broadcast_to(np.asarray(values, dtype=np.float64), tmin.shape)
+
+    vp, tdew = given(vp_kpa), given(tdew_degc)
+    rh_max, rh_min, rh_mean = given(rh_max_pct), given(rh_min_pct), given(rh_mean_pct)
+    e_tmin, e_tmax = saturation_vapour_pressure_kpa(tmin), saturation_vapour_pressure_kpa(tmax)
+    with np.errstate(invalid="ignore"):
+        candidates = (
+            vp,
+            saturation_vapour_pressure_kpa(tdew),
+            (e_tmin * rh_max / 100 + e_tmax * rh_min / 100) / 2,
+            e_tmin * rh_max / 100,
+            rh_mean / 100 * (e_tmax + e_tmin) / 2,
+            e_tmin,
+        )
+    ea = np.full(tmin.shape, np.nan)
+    method = np.full(tmin.shape, "", dtype="<U10")
+    for name, value in zip(HUMIDITY_METHODS, candidates, strict=True):
+        use = np.isnan(ea) & np.isfinite(value)
+        ea = np.where(use, value, ea)
+        method = np.where(use, name, method)
+    return ea, method
+
 
 def reference_et_fao56_mm(
     tmin_degc: pd.Series,
@@ -18,9 +100,11 @@ def reference_et_fao56_mm(
     *,
     elevation_m: float,
     lat_deg: float,
+    wind_height_m: float = STANDARD_WIND_HEIGHT_M,
     rad_mj_m2: pd.Series | None = None,
     sunshine_h: pd.Series | None = None,
     vp_kpa: pd.Series | None = None,
+    tdew_degc: pd.Series | None = None,
     rh_max_pct: pd.Series | None = None,
     rh_min_pct: pd.Series | None = None,
     soil_heat_flux_mj_m2: pd.Series | float = 0.0,
@@ -28,29 +112,37 @@ def reference_et_fao56_mm(
     """Daily (or monthly-mean daily) FAO-56 reference ET in mm/day.
 
     Inputs are Series on a DatetimeIndex (pyet derives day of year from it). Mean temperature is
-    the mean of Tmax and Tmin (FAO-56 eq. 9). Give either measured radiation or sunshine hours,
-    and either vapour pressure or RHmax/RHmin.
+    the mean of Tmax and Tmin (FAO-56 eq. 9). Wind measured at `wind_height_m` is brought to 2 m
+    (eq. 47). Give either measured radiation or sunshine hours, and vapour pressure, the dew
+    point, or RHmax and RHmin (used in that order, day by day: `actual_vapour_pressure_kpa`).
     """
     if rad_mj_m2 is None and sunshine_h is None:
         raise ValueError("give rad_mj_m2 or sunshine_h (or estimate radiation first)")
-    if vp_kpa is None and (rh_max_pct is None or rh_min_pct is None):
-        raise ValueError("give vp_kpa, or both rh_max_pct and rh_min_pct")
+    if vp_kpa is None and tdew_degc is None and (rh_max_pct is None or rh_min_pct is None):
+        raise ValueError("give vp_kpa, tdew_degc, or both rh_max_pct and rh_min_pct")
     if not -90 <= lat_deg <= 90:
         raise ValueError(f"lat_deg={lat_deg} is not a latitude in degrees")
     tmean = (tmax_degc + tmin_degc) / 2
+    ea, _ = actual_vapour_pressure_kpa(
+        tmin_degc,
+        tmax_degc,
+        vp_kpa=vp_kpa,
+        tdew_degc=tdew_degc,
+        rh_max_pct=rh_max_pct,
+        rh_min_pct=rh_min_pct,
+    )
+    u2 = wind_speed_2m_m_s(wind_m_s, wind_height_m)
     eto = pyet.pm_fao56(
         tmean,
-        wind_m_s,
+        pd.Series(u2, index=tmean.index),
         rs=rad_mj_m2,
         g=soil_heat_flux_mj_m2,
         tmax=tmax_degc,
         tmin=tmin_degc,
-        rhmax=rh_max_pct,
-        rhmin=rh_min_pct,
         elevation=elevation_m,
         lat=np.deg2rad(lat_deg),  # pyet takes radians
         n=sunshine_h,
-        ea=vp_kpa,
+        ea=pd.Series(ea, index=tmean.index),
     )
     return pd.Series(eto, index=tmean.index, name="eto_mm")
 
@@ -120,6 +212,10 @@ def reference_et_with_fallbacks_mm(
     rh_pct: pd.Series | None = None,
     wind_m_s: pd.Series | None = None,
     krs: float = KRS_INTERIOR,
+    tdew_degc: pd.Series | None = None,
+    rh_max_pct: pd.Series | None = None,
+    rh_min_pct: pd.Series | None = None,
+    wind_height_m: ArrayLike = STANDARD_WIND_HEIGHT_M,
 ) -> pd.DataFrame:
     """Daily FAO-56 reference ET where some of radiation, humidity and wind may be missing.
 
@@ -127,15 +223,18 @@ def reference_et_with_fallbacks_mm(
     "Missing data"), and says so in a flag column:
 
     - `rad_fallback`: radiation from the temperature range (eq. 50 with `krs`, capped at Rso);
-    - `humidity_fallback`: no vapour pressure and no relative humidity, so the dew point is taken
-      as Tmin and ea = e°(Tmin) (eq. 48). A mean relative humidity, when given, gives
-      ea = RHmean/100 × es (eq. 19) and is not a fallback;
-    - `wind_fallback`: 2 m/s.
+    - `humidity_fallback`: no vapour pressure, dew point or relative humidity, so the dew point
+      is taken as Tmin and ea = e°(Tmin) (eq. 48). Otherwise ea comes from the best humidity
+      measured that day (`actual_vapour_pressure_kpa`: vapour pressure, dew point, RHmax and
+      RHmin, RHmax, mean RH), which is not a fallback;
+    - `wind_fallback`: 2 m/s (at 2 m).
 
+    Measured wind is brought from `wind_height_m` (one height, or one per day) to 2 m (eq. 47).
     Inputs are Series on one DatetimeIndex; missing values are NaN, and a missing Series means
     missing every day. Returns, on the same index: `eto_mm`, the values used (`rad_used_mj_m2`,
-    `vp_used_kpa`, `wind_used_m_s`), `rh_min_pct` (estimated as 100 ea / e°(Tmax), as FAO-56
-    Chapter 6 does from the dew point, for the Kc climate adjustment) and the three flags.
+    `vp_used_kpa`, `wind_used_m_s` at 2 m), `rh_min_pct` (the measured RHmin, else estimated as
+    100 ea / e°(Tmax), as FAO-56 Chapter 6 does from the dew point, for the Kc climate
+    adjustment) and the three flags.
     """
     index = tmin_degc.index
     if not isinstance(index, pd.DatetimeIndex):
@@ -147,7 +246,7 @@ def reference_et_with_fallbacks_mm(
         return series.to_numpy(dtype=np.float64, na_value=np.nan)
 
     tmin, tmax = values(tmin_degc), values(tmax_degc)
-    rad, vp, rh, wind = values(rad_mj_m2), values(vp_kpa), values(rh_pct), values(wind_m_s)
+    rad, wind = values(rad_mj_m2), values(wind_m_s)
 
     rad_fallback = ~np.isfinite(rad)
     ra = extraterrestrial_radiation_mj_m2(index, lat_deg)
@@ -156,15 +255,28 @@ def reference_et_with_fallbacks_mm(
     )
     rad_used = np.where(rad_fallback, rs_estimate, rad)
 
-    e_tmin, e_tmax = saturation_vapour_pressure_kpa(tmin), saturation_vapour_pressure_kpa(tmax)
-    from_rh = ~np.isfinite(vp) & np.isfinite(rh)
-    humidity_fallback = ~np.isfinite(vp) & ~np.isfinite(rh)
-    vp_used = np.where(
-        humidity_fallback, e_tmin, np.where(from_rh, rh / 100 * (e_tmax + e_tmin) / 2, vp)
+    vp_used, method = actual_vapour_pressure_kpa(
+        tmin,
+        tmax,
+        vp_kpa=values(vp_kpa),
+        tdew_degc=values(tdew_degc),
+        rh_max_pct=values(rh_max_pct),
+        rh_min_pct=values(rh_min_pct),
+        rh_mean_pct=values(rh_pct),
     )
+    humidity_fallback = method == "tmin"
+    rh_min = values(rh_min_pct)
+    with np.errstate(invalid="ignore"):
+        rh_min_estimate = np.clip(100 * vp_used / saturation_vapour_pressure_kpa(tmax), 0.0, 100.0)
+    rh_min_used = np.where(np.isfinite(rh_min), rh_min, rh_min_estimate)
 
     wind_fallback = ~np.isfinite(wind)
-    wind_used = np.where(wind_fallback, DEFAULT_WIND_M_S, wind)
+    heights = np.broadcast_to(np.asarray(wind_height_m, dtype=np.float64), wind.shape)
+    wind_used = np.where(
+        wind_fallback,
+        DEFAULT_WIND_M_S,
+        wind_speed_2m_m_s(np.where(wind_fallback, 0.0, wind), heights),
+    )
 
     eto = reference_et_fao56_mm(
         pd.Series(tmin, index=index),
@@ -181,7 +293,7 @@ def reference_et_with_fallbacks_mm(
             "rad_used_mj_m2": rad_used,
             "vp_used_kpa": vp_used,
             "wind_used_m_s": wind_used,
-            "rh_min_pct": np.clip(100 * vp_used / e_tmax, 0.0, 100.0),
+            "rh_min_pct": rh_min_used,
             "rad_fallback": rad_fallback,
             "humidity_fallback": humidity_fallback,
             "wind_fallback": wind_fallback,
@@ -198,10 +310,15 @@ def daily_reference_et(
 ) -> pd.DataFrame:
     """`weather.csv`-shaped rows with reference ET and its fallback flags, station by station.
 
-    `stations` has `station_id`, `lat` and `elevation_m` (as `Bundle.stations`). `krs` is one
-    value or one per station_id (use `KRS_COASTAL` for stations near the sea). Returns the
-    weather rows (sorted by station and date) with the columns of
-    `reference_et_with_fallbacks_mm` added.
+    `stations` has `station_id`, `lat`, `elevation_m` and optionally `anemometer_height_m`
+    (as `Bundle.stations`; 2 m when absent or empty): the height the station's `wind_m_s` is
+    measured at. Rows with a true `is_forecast` (`pipelines.sources.forecast.weather_with_forecast`)
+    carry forecast wind, which is at 2 m already. The humidity columns used, when present, are
+    `vp_kpa`, `tdew_degc`, `rh_max_pct`, `rh_min_pct` and `rh_pct` (in that order of preference,
+    day by day). `krs` is one value or one per station_id (use `KRS_COASTAL` for stations near the
+    sea). Returns the weather rows (sorted by station and date) with the columns of
+    `reference_et_with_fallbacks_mm` added (its `rh_min_pct` replaces the measured one: the
+    measured value where there is one).
     """
     missing = {"station_id", "date", "tmin_degc", "tmax_degc"} - set(weather.columns)
     if missing:
@@ -216,6 +333,12 @@ def daily_reference_et(
     elevation_of = dict(
         zip(stations["station_id"], stations["elevation_m"].astype(float), strict=True)
     )
+    heights = (
+        stations["anemometer_height_m"].astype(float).fillna(STANDARD_WIND_HEIGHT_M)
+        if "anemometer_height_m" in stations.columns
+        else pd.Series(STANDARD_WIND_HEIGHT_M, index=stations.index)
+    )
+    height_of = dict(zip(stations["station_id"], heights, strict=True))
     parts = []
     for station_id, rows in weather.sort_values(["station_id", "date"]).groupby(
         "station_id", sort=True
@@ -224,6 +347,10 @@ def daily_reference_et(
         station_krs = (
             krs if isinstance(krs, float | int) else krs.get(str(station_id), KRS_INTERIOR)
         )
+        wind_height = np.full(len(rows), height_of[station_id])
+        if "is_forecast" in rows.columns:
+            forecast_day = rows["is_forecast"].fillna(False).to_numpy(dtype=bool)
+            wind_height[forecast_day] = STANDARD_WIND_HEIGHT_M
         et = reference_et_with_fallbacks_mm(
             _column(rows, "tmin_degc", day),
             _column(rows, "tmax_degc", day),
@@ -234,8 +361,13 @@ def daily_reference_et(
             rh_pct=_column(rows, "rh_pct", day),
             wind_m_s=_column(rows, "wind_m_s", day),
             krs=float(station_krs),
+            tdew_degc=_column(rows, "tdew_degc", day),
+            rh_max_pct=_column(rows, "rh_max_pct", day),
+            rh_min_pct=_column(rows, "rh_min_pct", day),
+            wind_height_m=wind_height,
         )
-        parts.append(pd.concat([rows.reset_index(drop=True), et.reset_index(drop=True)], axis=1))
+        kept = rows.drop(columns=[c for c in et.columns if c in rows.columns])
+        parts.append(pd.concat([kept.reset_index(drop=True), et.reset_index(drop=True)], axis=1))
     if not parts:
         raise ValueError("weather has no rows")
     return pd.concat(parts, ignore_index=True)
