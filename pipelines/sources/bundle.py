@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import zoneinfo
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -18,9 +19,11 @@ from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pyproj import Geod
+from shapely import STRtree
 from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
 
 from pipelines.crops import CROP_COLUMNS, builtin_crops, merge_crops, with_crop_defaults
 from pipelines.tables import (
@@ -121,11 +124,42 @@ WEATHER_COLUMNS = (
     ColumnSpec(
         "wind_m_s", "float", required=False, lo=0, hi=40, above="looks like km/h: divide by 3.6"
     ),
+    # Humidity as the station measures it; ETo uses the best one given each day (dew point,
+    # then RHmax and RHmin, then the mean RH: pipelines.agronomy.weather).
+    ColumnSpec(
+        "tdew_degc",
+        "float",
+        required=False,
+        lo=-60,
+        hi=40,
+        above="looks like °F: convert with (°F − 32) × 5/9",
+    ),
+    ColumnSpec("rh_max_pct", "float", required=False, lo=0, hi=100),
+    ColumnSpec("rh_min_pct", "float", required=False, lo=0, hi=100),
     ColumnSpec("station_lat", "float", lo=-90, hi=90),
     ColumnSpec("station_lon", "float", lo=-180, hi=180),
     ColumnSpec("station_elevation_m", "float", lo=-450, hi=6000, above="in feet? × 0.3048"),
+    # The height of the wind sensor above the ground (default 2 m); ETo brings the wind to 2 m
+    # (FAO-56 eq. 47). The range is pipelines.agronomy.weather.WIND_HEIGHT_RANGE_M.
+    ColumnSpec(
+        "station_anemometer_height_m",
+        "float",
+        required=False,
+        lo=0.5,
+        hi=20,
+        below="write the wind sensor's height above the ground in metres (usually 2 or 10)",
+        above="in feet? multiply by 0.3048 (a 10 m mast is 33 ft)",
+    ),
 )
-_NOT_FORECAST_COLUMNS = ("station_id", "date", "station_lat", "station_lon", "station_elevation_m")
+STATION_COLUMNS = {
+    "station_lat": "lat",
+    "station_lon": "lon",
+    "station_elevation_m": "elevation_m",
+    "station_anemometer_height_m": "anemometer_height_m",
+}
+# FAO-56 defines ETo for wind measured at 2 m; a station that does not say measures there.
+DEFAULT_ANEMOMETER_HEIGHT_M = 2.0
+_NOT_FORECAST_COLUMNS = ("station_id", "date", *STATION_COLUMNS)
 # forecast.csv: the daily weather columns for days ahead, per station and issue date. The only
 # bundle file whose dates may lie after the reference date.
 FORECAST_COLUMNS = (
@@ -157,6 +191,42 @@ DEVICE_COLUMNS = (
     ColumnSpec("installed_date", "date"),
     ColumnSpec("removed_date", "date", required=False),
 )
+# The longest cell of each kind. Ids are stored as VARCHAR(64) (pipelines/store/schema.py); a
+# name or a product is a line on a screen or in a report, not a document; a number or a date is
+# short. A longer cell is a paste or export gone wrong: it is reported with a short preview, so
+# neither the message nor the database receives the whole of it.
+MAX_CHARS = {"id": 64, "text": 200, "float": 40, "int": 40, "date": 40, "bool": 40}
+# RFC 5321 allows an address of up to 254 characters.
+MAX_CHARS_OF_COLUMN = {"contact_email": 254}
+MAX_HEADER_CHARS = 100
+KIND_NAMES = {
+    "id": "an identifier",
+    "text": "a text",
+    "float": "a number",
+    "int": "a number",
+    "date": "a date",
+    "bool": "a true/false value",
+}
+PREVIEW_CHARS = 40
+# Two fields whose boundaries overlap this much (intersection over union) are one polygon given
+# twice: a copy-paste, not two neighbours (neighbours share an edge and overlap by ~0).
+SAME_BOUNDARY_OVERLAP = 0.95
+# Probe depths are written in centimetres. A depth above 0 and below this is a metre value
+# (0.1, 0.3, 0.6): no probe is installed 1 cm deep (the shortest, e.g. a TEROS 12, has 5.5 cm
+# needles and is written at the depth of its centre).
+METRES_AS_CM_BELOW = 1.5
+# A station's median daily wind, at 2 m, above which the column is km/h rather than m/s. FAO-56
+# (Chapter 3, Table 4) calls a daily mean of 5 m/s or more "strong" wind; the windiest farmed
+# places (Patagonia, the Isthmus of Tehuantepec) have a median daily wind at 2 m of about
+# 5-6 m/s, so no farm has more than 7 m/s on half of its days. The same wind in km/h (× 3.6) is
+# above it for any station whose true median exceeds 1.95 m/s (FAO-56's world average is 2 m/s);
+# a calmer station's km/h values look like plausible m/s and cannot be told apart by size alone.
+KMH_MEDIAN_WIND_M_S = 7.0
+# A station needs this many days of wind (or of RH) before its median says anything about units.
+MIN_DAYS_FOR_UNITS = 10
+# Dew point is at most the air temperature at every moment, so the daily mean dew point is at
+# most Tmax; this margin allows for two instruments' errors.
+DEW_POINT_ABOVE_TMAX_DEGC = 1.0
 
 
 class Manifest(BaseModel):
@@ -165,11 +235,11 @@ class Manifest(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     format_version: int
-    cooperative_id: str
-    cooperative_name: str
+    cooperative_id: str = Field(max_length=MAX_CHARS["id"])
+    cooperative_name: str = Field(max_length=MAX_CHARS["text"])
     reference_date: date
-    timezone: str
-    description: str | None = None
+    timezone: str = Field(max_length=MAX_CHARS["id"])
+    description: str | None = Field(default=None, max_length=2000)
     generator: dict[str, Any] | None = None
 
 
@@ -257,7 +327,9 @@ def read_bundle(root: str | Path) -> Bundle:
                 return None
             return check_table(pd.DataFrame(columns=[s.name for s in specs]), specs, name, log)
         raw = read_csv_strings(path, name, log)
-        return None if raw is None else check_table(raw, specs, name, log)
+        if raw is None:
+            return None
+        return check_table(cap_cell_lengths(raw, specs, name, log), specs, name, log)
 
     farms = table("farms.csv", FARM_COLUMNS, required=True)
     fields = _read_fields(root, log)
@@ -280,6 +352,7 @@ def read_bundle(root: str | Path) -> Bundle:
         stations = _check_weather(weather, log)
     if fields is not None:
         _check_fields(fields, farms, stations, log)
+        _check_same_boundaries(fields, log)
     field_ids = set(fields["field_id"]) if fields is not None else None
     if seasons is not None:
         _check_seasons(seasons, field_ids, crops, manifest, log)
@@ -290,7 +363,12 @@ def read_bundle(root: str | Path) -> Bundle:
     if satellite is not None:
         _check_keyed(satellite, ["field_id", "date"], "satellite.csv", field_ids, manifest, log)
     if devices is not None:
-        _check_devices(devices, field_ids, log)
+        check_devices(
+            devices,
+            field_ids,
+            log,
+            reference_date=None if manifest is None else manifest.reference_date,
+        )
     if forecast is not None:
         _check_forecast(forecast, stations, manifest, log)
     log.raise_if_any("bundle")
@@ -307,9 +385,9 @@ def read_bundle(root: str | Path) -> Bundle:
         seasons=seasons.sort_values(["field_id", "season"], ignore_index=True),
         operations=operations.sort_values(["field_id", "date", "operation"], ignore_index=True),
         stations=stations,
-        weather=weather.drop(
-            columns=["station_lat", "station_lon", "station_elevation_m"]
-        ).sort_values(["station_id", "date"], ignore_index=True),
+        weather=weather.drop(columns=list(STATION_COLUMNS)).sort_values(
+            ["station_id", "date"], ignore_index=True
+        ),
         satellite=satellite.sort_values(["field_id", "date"], ignore_index=True),
         devices=devices.sort_values(["device_id", "port", "installed_date"], ignore_index=True),
         crops=crops,
@@ -420,7 +498,9 @@ def _read_fields(root: Path, log: ProblemLog) -> pd.DataFrame | None:
                 )
             geometries.append(json.dumps(geometry, separators=(",", ":")))
         areas.append(area)
-    raw = pd.DataFrame(props).fillna("")
+    raw = cap_cell_lengths(
+        pd.DataFrame(props).fillna(""), FIELD_COLUMNS, name, log, row_label="feature"
+    )
     fields = check_table(raw, FIELD_COLUMNS, name, log, row_label="feature")
     if fields is None:
         return None
@@ -437,6 +517,103 @@ def _read_fields(root: Path, log: ProblemLog) -> pd.DataFrame | None:
             "area_ha or check the coordinates are [longitude, latitude]",
         )
     return fields
+
+
+def preview(text: str, chars: int = PREVIEW_CHARS) -> str:
+    """The start of `text`, for a message about it (the whole of it may be megabytes)."""
+    return text if len(text) <= chars else text[:chars] + "…"
+
+
+def cap_cell_lengths(
+    raw: pd.DataFrame,
+    specs: tuple[ColumnSpec, ...],
+    name: str,
+    log: ProblemLog,
+    row_label: str = "line",
+) -> pd.DataFrame:
+    """`raw` (strings) with every over-long header and cell reported and cut to a preview.
+
+    A cell longer than its kind allows (`MAX_CHARS`) is reported with its length and first
+    characters; the cut value goes on to the column checks, so the problem is reported once
+    and no check, message or table holds the whole cell.
+    """
+    long_headers = [c for c in raw.columns if len(str(c)) > MAX_HEADER_CHARS]
+    for column in long_headers:
+        log.add(
+            name,
+            "line 1" if row_label == "line" else None,
+            preview(str(column)),
+            f"a column name of {len(str(column)):,} characters; the header row holds short "
+            "column names (see docs/bundle-format.md): is a data row or a document pasted "
+            "into it?",
+        )
+    out = raw.rename(columns={c: preview(str(c)) for c in long_headers})
+    kinds = {spec.name: spec.kind for spec in specs}
+    for column in out.columns:
+        limit = MAX_CHARS_OF_COLUMN.get(column, MAX_CHARS[kinds.get(column, "text")])
+        values = out[column]
+        # len() mapped in C: a bundle has millions of cells, and all of them are strings here.
+        lengths = np.fromiter(map(len, values.to_numpy()), dtype=np.int64, count=len(values))
+        rows = np.flatnonzero(lengths > limit)
+        if not rows.size:
+            continue
+        what = KIND_NAMES[kinds.get(column, "text")]
+        log.add_rows(
+            name,
+            rows,
+            column,
+            {
+                int(r): f"value of {int(lengths[r]):,} characters ('{preview(values.iloc[r])}'); "
+                f"{what} in this column is at most {limit} characters: shorten it (was a "
+                "document or several cells pasted into one?)"
+                for r in rows[:5]
+            },
+            row_label,
+        )
+        column_values = out[column].copy()
+        column_values.iloc[rows] = [preview(values.iloc[r]) for r in rows]
+        out[column] = column_values
+    return out
+
+
+def _check_same_boundaries(fields: pd.DataFrame, log: ProblemLog) -> None:
+    """Two fields may not have the same boundary: one of them was given the other's polygon."""
+    shapes: list[BaseGeometry] = []
+    rows: list[int] = []
+    for row, text in enumerate(fields["boundary_geojson"]):
+        if not isinstance(text, str):
+            continue
+        geometry = shape(json.loads(text))
+        if geometry.is_valid and not geometry.is_empty and geometry.area > 0:
+            shapes.append(geometry)
+            rows.append(row)
+    if len(shapes) < 2:
+        return
+    tree = STRtree(shapes)
+    left, right = tree.query(shapes, predicate="intersects")
+    ids = fields["field_id"]
+    for a, b in zip(left.tolist(), right.tolist(), strict=True):
+        if a >= b:
+            continue
+        shared = shapes[a].intersection(shapes[b]).area
+        overlap = shared / shapes[a].union(shapes[b]).area
+        if overlap < SAME_BOUNDARY_OVERLAP:
+            continue
+        first, second = rows[a], rows[b]
+        # Rounded down, so a near copy never reads "100 %".
+        same = (
+            "the same polygon as"
+            if overlap > 0.9999
+            else f"{math.floor(overlap * 1000) / 10:g} % the same ground as"
+        )
+        log.add(
+            "fields.geojson",
+            f"feature {second + 1}",
+            "geometry",
+            f"field '{ids.iloc[second]}' has {same} field '{ids.iloc[first]}' (feature "
+            f"{first + 1}); two fields cannot cover the same ground: give the field its own "
+            "boundary, or keep one of the two fields",
+        )
 
 
 def _unique(frame: pd.DataFrame, keys: list[str], file: str, log: ProblemLog) -> None:
@@ -473,24 +650,91 @@ def _unknown(
 
 
 def _check_weather(weather: pd.DataFrame, log: ProblemLog) -> pd.DataFrame:
-    _unique(weather, ["station_id", "date"], "weather.csv", log)
-    _check_tmax_above_tmin(weather, "weather.csv", log)
-    meta = ["station_lat", "station_lon", "station_elevation_m"]
-    stations = weather.groupby("station_id", sort=True)[meta].agg(["min", "max"])
-    for station_id, row in stations.iterrows():
+    """Row and station checks of weather.csv; returns the stations (id, lat, lon, elevation_m,
+    anemometer_height_m)."""
+    name = "weather.csv"
+    _unique(weather, ["station_id", "date"], name, log)
+    _check_tmax_above_tmin(weather, name, log)
+    _check_humidity_rows(weather, name, log)
+    meta = list(STATION_COLUMNS)
+    spread = weather.groupby("station_id", sort=True)[meta].agg(["min", "max"])
+    for station_id, row in spread.iterrows():
         for col in meta:
-            if row[(col, "min")] != row[(col, "max")]:
+            low, high = row[(col, "min")], row[(col, "max")]
+            if pd.notna(low) and low != high:
                 log.add(
-                    "weather.csv",
+                    name,
                     None,
                     col,
                     f"station '{station_id}' has more than one {col}; a station has one "
-                    "location (use another station_id for another site)",
+                    "location and one wind sensor height (use another station_id for another "
+                    "site or mast)",
                 )
-    first = weather.groupby("station_id", sort=True)[meta].first()
-    return first.rename(
-        columns={"station_lat": "lat", "station_lon": "lon", "station_elevation_m": "elevation_m"}
-    ).reset_index()
+    # A station property given on some rows holds for all of them.
+    stations = (
+        weather.groupby("station_id", sort=True)[meta].first().rename(columns=STATION_COLUMNS)
+    )
+    stations["anemometer_height_m"] = stations["anemometer_height_m"].fillna(
+        DEFAULT_ANEMOMETER_HEIGHT_M
+    )
+    stations = stations.reset_index()
+    _check_station_units(weather, stations, name, log)
+    return stations
+
+
+def _check_humidity_rows(frame: pd.DataFrame, name: str, log: ProblemLog) -> None:
+    swapped = frame["rh_min_pct"] > frame["rh_max_pct"]
+    if swapped.any():
+        log.add_rows(
+            name,
+            np.flatnonzero(swapped.to_numpy()),
+            "rh_min_pct",
+            "rh_min_pct is above rh_max_pct; are the two columns swapped?",
+        )
+    dew_above = frame["tdew_degc"] > frame["tmax_degc"] + DEW_POINT_ABOVE_TMAX_DEGC
+    if dew_above.any():
+        log.add_rows(
+            name,
+            np.flatnonzero(dew_above.to_numpy()),
+            "tdew_degc",
+            "the dew point is above tmax_degc, which air cannot hold; is it in °F, or is it "
+            "the air temperature (or wet-bulb) column?",
+        )
+
+
+def _check_station_units(
+    weather: pd.DataFrame, stations: pd.DataFrame, name: str, log: ProblemLog
+) -> None:
+    """Units a single value cannot betray, seen in a station's whole record: wind in km/h and
+    relative humidity as a fraction."""
+    height = stations.set_index("station_id")["anemometer_height_m"]
+    for station_id, rows in weather.groupby("station_id", sort=True):
+        wind = rows["wind_m_s"].dropna()
+        z = float(height.get(station_id, DEFAULT_ANEMOMETER_HEIGHT_M))
+        if len(wind) >= MIN_DAYS_FOR_UNITS and 0.5 <= z <= 20:
+            # FAO-56 eq. 47: the median at 2 m, comparable with the threshold.
+            factor = 1.0 if z == DEFAULT_ANEMOMETER_HEIGHT_M else 4.87 / np.log(67.8 * z - 5.42)
+            median_2m = float(wind.median()) * factor
+            if median_2m > KMH_MEDIAN_WIND_M_S:
+                log.add(
+                    name,
+                    None,
+                    "wind_m_s",
+                    f"station '{station_id}' has a median daily wind of {median_2m:.1f} m/s at "
+                    f"2 m, more than any farm has on half of its days ({KMH_MEDIAN_WIND_M_S:g} "
+                    "m/s); it looks like km/h: divide wind_m_s by 3.6 (from knots multiply by "
+                    "0.514, from mph by 0.447)",
+                )
+        for column in ("rh_pct", "rh_max_pct", "rh_min_pct"):
+            values = rows[column].dropna()
+            if len(values) >= MIN_DAYS_FOR_UNITS and values.max() <= 1.0:
+                log.add(
+                    name,
+                    None,
+                    column,
+                    f"station '{station_id}' has every {column} at or below 1; it looks like a "
+                    "fraction: multiply by 100 to write percent",
+                )
 
 
 def _check_fields(
@@ -778,6 +1022,7 @@ def _check_weather_coverage(
 def check_forecast_rows(forecast: pd.DataFrame, name: str, log: ProblemLog) -> None:
     """Row checks every forecast gets, from a bundle or from a forecast service."""
     _check_tmax_above_tmin(forecast, name, log)
+    _check_humidity_rows(forecast, name, log)
     before_issue = forecast["date"] < forecast["issued_date"]
     if before_issue.any():
         log.add_rows(
@@ -830,9 +1075,20 @@ def _check_forecast(
             )
 
 
-def _check_devices(devices: pd.DataFrame, field_ids: set[str] | None, log: ProblemLog) -> None:
-    """One row per installation of a probe port; a port's installations may not overlap."""
-    name = "sensors/devices.csv"
+def check_devices(
+    devices: pd.DataFrame,
+    field_ids: set[str] | None,
+    log: ProblemLog,
+    reference_date: date | None = None,
+    name: str = "sensors/devices.csv",
+) -> None:
+    """Row checks of the installations of probe ports (`DEVICE_COLUMNS`, typed by `check_table`),
+    for a bundle's devices.csv and for the device registry.
+
+    One row per installation of a port, and a port's installations may not overlap; fields must
+    be among `field_ids` (not checked when None); a time zone is an IANA zone; a depth is in
+    centimetres; with a `reference_date`, nothing is installed or removed after it.
+    """
     _unique(devices, ["device_id", "port", "installed_date"], name, log)
     _unknown(devices, "field_id", field_ids, name, "field_id of fields.geojson", log)
     zones = zoneinfo.available_timezones()
@@ -844,6 +1100,32 @@ def _check_devices(devices: pd.DataFrame, field_ids: set[str] | None, log: Probl
             "timezone",
             "not an IANA time zone (e.g. Europe/Amsterdam, UTC)",
         )
+    metres = (devices["depth_cm"] > 0) & (devices["depth_cm"] < METRES_AS_CM_BELOW)
+    if metres.any():
+        rows = np.flatnonzero(metres.to_numpy())
+        log.add_rows(
+            name,
+            rows,
+            "depth_cm",
+            {
+                int(r): f"depth {devices['depth_cm'].iloc[r]:g} cm looks like metres: multiply "
+                f"by 100 (write {devices['depth_cm'].iloc[r] * 100:g} for "
+                f"{devices['depth_cm'].iloc[r]:g} m)"
+                for r in rows[:5]
+            },
+        )
+    if reference_date is not None:
+        ref = pd.Timestamp(reference_date)
+        for column, what in (("installed_date", "installed"), ("removed_date", "removed")):
+            late = devices[column] > ref
+            if late.any():
+                log.add_rows(
+                    name,
+                    np.flatnonzero(late.to_numpy()),
+                    column,
+                    f"{column} is after the reference date {ref.date()}; record a probe once "
+                    f"it is {what}: fix the date, or leave the row out until then",
+                )
     order = devices["removed_date"].notna() & (devices["removed_date"] < devices["installed_date"])
     if order.any():
         log.add_rows(
@@ -867,6 +1149,10 @@ def _check_devices(devices: pd.DataFrame, field_ids: set[str] | None, log: Probl
             f"installed again on {_fmt(following.at[idx])} before this installation was "
             "removed; set removed_date to the day it came out",
         )
+
+
+# The name the device registry (pipelines/store/devices.py) has called it by.
+_check_devices = check_devices
 
 
 def _list_files(root: Path) -> tuple[BundleFile, ...]:

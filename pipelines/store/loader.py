@@ -108,7 +108,8 @@ class WorkspaceData:
 
     def field_input_hashes(self) -> pd.Series:
         """SHA-256 per field_id of everything its advice reads: the field's own rows of every
-        table, its station's weather and forecasts, and the crops it has grown."""
+        table, its station (location and anemometer height), the station's weather and
+        forecasts, and the crops it has grown."""
         parts = [
             _group_digests(self.fields, "field_id"),
             _group_digests(self.seasons, "field_id"),
@@ -117,6 +118,7 @@ class WorkspaceData:
             _group_digests(self.sensors, "field_id"),
             _group_digests(self.devices, "field_id"),
         ]
+        station_rows = _group_digests(self.stations, "station_id")
         weather = _group_digests(self.weather, "station_id")
         forecast = _group_digests(self.forecast, "station_id")
         crops = _group_digests(self.crops, "crop_id")
@@ -130,6 +132,7 @@ class WorkspaceData:
             text = "\n".join(
                 [
                     *(p.get(field_id, "") for p in parts),
+                    station_rows.get(station[field_id], ""),
                     weather.get(station[field_id], ""),
                     forecast.get(station[field_id], ""),
                     crops_of_field.get(field_id, ""),

@@ -28,7 +28,7 @@ from sqlalchemy.engine import Dialect
 
 from pipelines.crops import CROP_COLUMNS, WOFOST_COLUMNS
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 METADATA = sa.MetaData()
 
 schema_version = sa.Table(
@@ -59,6 +59,9 @@ stations = sa.Table(
     sa.Column("lat", sa.Float, nullable=False),
     sa.Column("lon", sa.Float, nullable=False),
     sa.Column("elevation_m", sa.Float, nullable=False),
+    # The wind sensor's height above the ground: ETo brings the wind to 2 m (FAO-56 eq. 47).
+    # Version 6; stations stored before it measured at 2 m, the height the bundle then stated.
+    sa.Column("anemometer_height_m", sa.Float, nullable=False, server_default=sa.text("2.0")),
 )
 crops = sa.Table(
     "crops",
@@ -128,6 +131,10 @@ def _weather_values() -> list[sa.Column[float]]:
         sa.Column("vp_kpa", sa.Float),
         sa.Column("rh_pct", sa.Float),
         sa.Column("wind_m_s", sa.Float),
+        # Version 6: humidity as measured (ETo uses the best one given each day).
+        sa.Column("tdew_degc", sa.Float),
+        sa.Column("rh_max_pct", sa.Float),
+        sa.Column("rh_min_pct", sa.Float),
     ]
 
 

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 # with it, without importing alembic. BASELINE_REVISION is schema version 1, the schema of
 # workspaces made before migrations existed.
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
-HEAD_REVISION = "0005_crop_model_results"
+HEAD_REVISION = "0006_anemometer_height_humidity"
 BASELINE_REVISION = "0001_baseline"
 # Databases made before migrations existed, by schema version (only version 1 was released so).
 _REVISION_OF_UNMIGRATED_VERSION = {1: BASELINE_REVISION}

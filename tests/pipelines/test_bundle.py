@@ -34,7 +34,13 @@ def test_good_bundle_reads_into_typed_tables(bundle_dir: Path) -> None:
         ("A2", pd.Timestamp("2025-03-05")): 2025,
     }
     assert bundle.stations.to_dict("records") == [
-        {"station_id": "st-1", "lat": 51.95, "lon": 5.6, "elevation_m": 9.0}
+        {
+            "station_id": "st-1",
+            "lat": 51.95,
+            "lon": 5.6,
+            "elevation_m": 9.0,
+            "anemometer_height_m": 2.0,
+        }
     ]
     assert [f.path for f in bundle.sensor_logs] == ["sensors/long/dev-1_2024.csv"]
     assert set(bundle.crops["crop_id"]) >= {"winter_wheat", "grain_maize"}
@@ -230,6 +236,75 @@ BROKEN_CSV_CASES = [
         r"installed again on 2024-09-01 before this installation was removed",
         id="device-installations-overlap",
     ),
+    pytest.param(
+        "sensors/devices.csv",
+        lambda f: f.assign(depth_cm=["0.1", "0.3"]),
+        r"sensors/devices.csv, line 3, column 'depth_cm': depth 0.3 cm looks like metres: "
+        r"multiply by 100 \(write 30 for 0.3 m\)",
+        id="device-depth-in-metres",
+    ),
+    pytest.param(
+        "sensors/devices.csv",
+        lambda f: _set(_set(f, 1, "installed_date", "2025-06-10"), 1, "removed_date", ""),
+        r"sensors/devices.csv, line 3, column 'installed_date': installed_date is after the "
+        r"reference date 2025-06-01; record a probe once it is installed",
+        id="device-installed-after-reference-date",
+    ),
+    pytest.param(
+        "weather.csv",
+        lambda f: f.assign(wind_m_s="10.8"),
+        r"weather.csv, column 'wind_m_s': station 'st-1' has a median daily wind of 10.8 m/s at "
+        r"2 m, .* it looks like km/h: divide wind_m_s by 3.6",
+        id="wind-in-kmh",
+    ),
+    pytest.param(
+        "weather.csv",
+        lambda f: f.assign(wind_m_s="11.5", station_anemometer_height_m="10"),
+        r"station 'st-1' has a median daily wind of 8.6 m/s at 2 m, .* looks like km/h",
+        id="wind-in-kmh-at-10-m",
+    ),
+    pytest.param(
+        "weather.csv",
+        lambda f: f.assign(station_anemometer_height_m="33"),
+        r"weather.csv, line 2, column 'station_anemometer_height_m': '33' is above 20; in feet\? "
+        r"multiply by 0.3048",
+        id="anemometer-height-in-feet",
+    ),
+    pytest.param(
+        "weather.csv",
+        lambda f: _set(
+            f.assign(station_anemometer_height_m="10"), 7, "station_anemometer_height_m", "3"
+        ),
+        r"weather.csv, column 'station_anemometer_height_m': station 'st-1' has more than one "
+        r"station_anemometer_height_m; a station has one location and one wind sensor height",
+        id="two-anemometer-heights",
+    ),
+    pytest.param(
+        "weather.csv",
+        lambda f: _set(f.assign(rh_max_pct="90", rh_min_pct="50"), 4, "rh_min_pct", "95"),
+        r"weather.csv, line 6, column 'rh_min_pct': rh_min_pct is above rh_max_pct; are the two "
+        r"columns swapped\?",
+        id="rh-min-above-rh-max",
+    ),
+    pytest.param(
+        "weather.csv",
+        lambda f: f.assign(rh_max_pct="0.9", rh_min_pct="0.5"),
+        r"weather.csv, column 'rh_max_pct': station 'st-1' has every rh_max_pct at or below 1; "
+        r"it looks like a fraction: multiply by 100",
+        id="rh-as-fraction",
+    ),
+    pytest.param(
+        "weather.csv",
+        lambda f: _set(f.assign(tdew_degc="5.0"), 3, "tdew_degc", "35"),
+        r"weather.csv, line 5, column 'tdew_degc': the dew point is above tmax_degc",
+        id="dew-point-above-tmax",
+    ),
+    pytest.param(
+        "weather.csv",
+        lambda f: f.assign(tdew_degc="50"),
+        r"weather.csv, line 2, column 'tdew_degc': '50' is above 40; looks like °F",
+        id="dew-point-in-fahrenheit",
+    ),
 ]
 
 
@@ -240,6 +315,13 @@ def test_broken_csv_gives_error_naming_file_row_and_fix(
     edit_csv(bundle_dir / file, change)
     message = _problems(bundle_dir)
     assert re.search(expected, message), message
+
+
+def _moved(geometry: dict, degrees: float) -> dict:
+    """The polygon shifted east by `degrees` and its ring started at another corner."""
+    ring = [[lon + degrees, lat] for lon, lat in geometry["coordinates"][0][:-1]]
+    ring = ring[1:] + ring[:1]
+    return {"type": "Polygon", "coordinates": [ring + ring[:1]]}
 
 
 def _edit_geojson(bundle_dir: Path, change: Callable[[dict], None]) -> None:
@@ -288,6 +370,23 @@ def _edit_geojson(bundle_dir: Path, change: Callable[[dict], None]) -> None:
             lambda d: d["features"][1]["properties"].update(station_id="st-9"),
             r"feature 2, column 'station_id': 'st-9' is not a station_id of weather.csv",
             id="unknown-station",
+        ),
+        pytest.param(
+            lambda d: d["features"][2].update(
+                geometry=d["features"][0]["geometry"],
+                properties=d["features"][0]["properties"] | {"field_id": "B1", "farm_id": "farm-b"},
+            ),
+            r"fields.geojson, feature 3, column 'geometry': field 'B1' has the same polygon as "
+            r"field 'A1' \(feature 1\); two fields cannot cover the same ground",
+            id="two-fields-one-polygon",
+        ),
+        pytest.param(
+            lambda d: d["features"][2].update(
+                geometry=_moved(d["features"][0]["geometry"], 5e-5),
+                properties=d["features"][0]["properties"] | {"field_id": "B1", "farm_id": "farm-b"},
+            ),
+            r"feature 3, column 'geometry': field 'B1' has 97.7 % the same ground as field 'A1'",
+            id="two-fields-nearly-one-polygon",
         ),
     ],
 )
@@ -380,3 +479,72 @@ def test_a_bundle_crop_without_the_optional_columns_gets_their_defaults(
     row = read_bundle(bundle_dir).crops.set_index("crop_id").loc["spring_barley"]
     assert row["ky_season"] == 1.0 and row["n_last_useful_progress"] == 0.5
     assert row["n_max_single_dose_kg_ha"] == 140.0 and row["n_splits"] == 1
+
+
+def test_optional_station_and_humidity_columns_are_read(bundle_dir: Path, edit_csv: Edit) -> None:
+    edit_csv(
+        bundle_dir / "weather.csv",
+        lambda f: f.assign(
+            station_anemometer_height_m=["10"] + [""] * (len(f) - 1),
+            vp_kpa="",
+            tdew_degc="8.5",
+            rh_max_pct="92",
+            rh_min_pct="55",
+        ),
+    )
+    bundle = read_bundle(bundle_dir)
+    # Given on one row, the height holds for the station.
+    assert bundle.stations["anemometer_height_m"].tolist() == [10.0]
+    assert "station_anemometer_height_m" not in bundle.weather
+    assert bundle.weather[["tdew_degc", "rh_max_pct", "rh_min_pct"]].iloc[0].tolist() == [
+        8.5,
+        92.0,
+        55.0,
+    ]
+
+
+def test_neighbouring_fields_sharing_an_edge_are_fine(bundle_dir: Path) -> None:
+    def neighbours(d: dict) -> None:
+        ring = d["features"][0]["geometry"]["coordinates"][0]
+        east = max(lon for lon, _ in ring)
+        width = east - min(lon for lon, _ in ring)
+        d["features"][1]["geometry"] = _moved(d["features"][0]["geometry"], width)
+        assert min(lon for lon, _ in d["features"][1]["geometry"]["coordinates"][0]) == east
+        d["features"][1]["properties"]["area_ha"] = d["features"][0]["properties"]["area_ha"]
+
+    _edit_geojson(bundle_dir, neighbours)
+    assert read_bundle(bundle_dir).fields["field_id"].tolist() == ["A1", "A2", "B1"]
+
+
+def test_a_huge_cell_is_reported_with_a_preview_not_echoed(
+    bundle_dir: Path, edit_csv: Edit
+) -> None:
+    name = "Farm A " + "x" * 30_000_000  # a 30 MB farm name
+    edit_csv(bundle_dir / "farms.csv", lambda f: _set(f, 0, "farm_name", name))
+    edit_csv(bundle_dir / "seasons.csv", lambda f: _set(f, 2, "yield_t_ha", "1" * 5000))
+    with pytest.raises(InputError) as info:
+        read_bundle(bundle_dir)
+    message = str(info.value)
+    assert len(message) < 2000, message[:2000]
+    assert re.search(
+        r"farms.csv, line 2, column 'farm_name': value of 30,000,007 characters \('Farm A x+…'\); "
+        r"a text in this column is at most 200 characters: shorten it",
+        message,
+    ), message
+    assert re.search(
+        r"seasons.csv, line 4, column 'yield_t_ha': value of 5,000 characters \('1+…'\)", message
+    ), message
+
+
+def test_a_huge_field_name_or_cooperative_name_is_refused(bundle_dir: Path) -> None:
+    _edit_geojson(bundle_dir, lambda d: d["features"][1]["properties"].update(field_name="F" * 300))
+    manifest = json.loads((bundle_dir / "bundle.json").read_text())
+    manifest["cooperative_name"] = "C" * 1_000_000
+    (bundle_dir / "bundle.json").write_text(json.dumps(manifest))
+    message = _problems(bundle_dir)
+    assert len(message) < 2000
+    assert re.search(
+        r"fields.geojson, feature 2, column 'field_name': value of 300 characters \('F{40}…'\)",
+        message,
+    ), message
+    assert "bundle.json, column 'cooperative_name': String should have at most 200" in message

@@ -4,6 +4,8 @@ field's own inputs only."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -90,3 +92,33 @@ def test_field_fingerprints_follow_each_fields_own_inputs(
         )
     changed = load_workspace(engine).field_input_hashes() != after
     assert set(changed[changed].index) == sharing
+
+
+def test_a_stations_anemometer_height_and_humidity_come_back_and_reach_eto(
+    workspace: storage.Workspace, bundle_dir: Path, edit_csv: Callable
+) -> None:
+    edit_csv(
+        bundle_dir / "weather.csv",
+        lambda f: f.assign(
+            station_anemometer_height_m="10", vp_kpa="", rh_max_pct="84", rh_min_pct="63"
+        ),
+    )
+    bundle = read_bundle(bundle_dir)
+    engine = _imported(workspace, bundle_dir)
+    data = load_workspace(engine)
+    assert data.stations["anemometer_height_m"].tolist() == [10.0]
+    for name in ("stations", "weather"):
+        expected = getattr(bundle, name).reset_index(drop=True)
+        loaded = getattr(data, name)[list(expected.columns)].reset_index(drop=True)
+        pd.testing.assert_frame_equal(loaded, expected, check_dtype=True, obj=name)
+    # Reference ET reads the stored height and humidity: 3.0 m/s at 10 m is 2.24 m/s at 2 m
+    # (FAO-56 eq. 47), and the measured RHmin is the one the Kc adjustment gets.
+    weather = data.sources().weather
+    assert weather["wind_used_m_s"].to_numpy() == pytest.approx(3.0 * 4.87 / math.log(672.58))
+    assert set(weather["rh_min_pct"]) == {63.0}
+    assert not weather["humidity_fallback"].any()
+    # A corrected height changes the fingerprint of every field at the station.
+    before = data.field_input_hashes()
+    with engine.begin() as conn:
+        conn.execute(sa.update(schema.stations).values(anemometer_height_m=3.0))
+    assert (load_workspace(engine).field_input_hashes() != before).all()

@@ -22,6 +22,11 @@ from pipelines.store import access, schema, storage
 # A workspace made by agri-advisor at schema version 1; tests/data/README.md says how.
 WORKSPACE_V1 = Path(__file__).resolve().parents[1] / "data" / "workspace_v1.sql"
 NEW_IN_V2 = {"weather_forecasts", "advice_runs", "advice_fields", "reports"}
+# Version 6 added the stations' anemometer height and three humidity columns of daily weather.
+NEW_IN_V6 = {
+    "stations": ("anemometer_height_m",),
+    "weather_daily": ("tdew_degc", "rh_max_pct", "rh_min_pct"),
+}
 
 
 def _load_v1(path: Path) -> Path:
@@ -43,6 +48,17 @@ def _sqlite_tables(path: Path) -> dict[str, tuple[int, str]]:
         out[name] = (len(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
     db.close()
     return out
+
+
+def _sqlite_rows_without(path: Path, name: str, dropped: tuple[str, ...]) -> list[tuple]:
+    """A table's rows as stored, ordered by primary key, without the `dropped` columns."""
+    db = sqlite3.connect(path)
+    columns = db.execute(f'PRAGMA table_info("{name}")').fetchall()
+    kept = ", ".join(f'"{c[1]}"' for c in columns if c[1] not in dropped)
+    order = ", ".join(f'"{c[1]}"' for c in sorted(columns, key=lambda c: c[5]) if c[5])
+    rows = db.execute(f'SELECT {kept} FROM "{name}" ORDER BY {order}').fetchall()
+    db.close()
+    return rows
 
 
 def _sqlite_schema(path: Path) -> dict[tuple[str, str], str]:
@@ -120,6 +136,8 @@ def test_workspace_of_version_1_is_upgraded_in_place_and_keeps_everything(tmp_pa
     workspace.create()
     db = _load_v1(workspace.root / "agri.db")
     before = _sqlite_tables(db)
+    kept_before = {name: _sqlite_rows_without(db, name, ()) for name in NEW_IN_V6}
+    assert all(kept_before.values())
     assert before["schema_version"][0] == 1 and "alembic_version" not in before
     assert before["sensor_readings"][0] == 49 and before["users"][0] == 2
 
@@ -131,7 +149,9 @@ def test_workspace_of_version_1_is_upgraded_in_place_and_keeps_everything(tmp_pa
     for name in NEW_IN_V2:
         assert after[name][0] == 0
     # Version 3 added columns to `crops`: its rows are all there, with their new values.
-    changed = {"schema_version", "crops"}
+    # Version 6 added columns to `stations` and `weather_daily`: their rows are all there, with
+    # the stations' anemometers at 2 m (what the bundle stated before) and no humidity.
+    changed = {"schema_version", "crops", *NEW_IN_V6}
     assert {k: v for k, v in after.items() if k in before and k not in changed} == {
         k: v for k, v in before.items() if k not in changed
     }
@@ -140,6 +160,15 @@ def test_workspace_of_version_1_is_upgraded_in_place_and_keeps_everything(tmp_pa
         crops = {row.crop_id: row for row in conn.execute(sa.select(schema.crops)).all()}
     assert crops["winter_wheat"].ky_season == 1.0 and crops["grain_maize"].ky_season == 1.25
     assert crops["winter_wheat"].n_last_useful_progress == 0.6
+    for name, added in NEW_IN_V6.items():
+        assert _sqlite_rows_without(db, name, added) == kept_before[name]
+    with engine.connect() as conn:
+        heights = conn.execute(sa.select(schema.stations.c.anemometer_height_m)).scalars().all()
+        humidity = conn.execute(
+            sa.select(*(schema.weather_daily.c[c] for c in NEW_IN_V6["weather_daily"]))
+        ).all()
+    assert heights and set(heights) == {2.0}
+    assert humidity and set(humidity) == {(None, None, None)}
     assert set(after) == set(schema.METADATA.tables) | {"alembic_version"}
 
     engine.dispose()
@@ -167,6 +196,7 @@ def test_workspace_of_version_1_on_postgres_is_upgraded_in_place(postgres_url: s
         "schema_version": [{"version": 1, "applied_at": "2025-01-01T00:00:00+00:00"}],
         "cooperatives": [{"cooperative_id": "coop", "cooperative_name": "Coop", "timezone": "UTC"}],
         "farms": [{"farm_id": "farm-a", "cooperative_id": "coop", "farm_name": "Farm A"}],
+        "stations": [{"station_id": "st-1", "lat": 51.95, "lon": 5.6, "elevation_m": 9.0}],
         "users": [
             {
                 "username": "admin",
@@ -202,7 +232,9 @@ def test_workspace_of_version_1_on_postgres_is_upgraded_in_place(postgres_url: s
     assert _revisions(engine) == [storage.HEAD_REVISION]
     assert _versions(engine) == list(range(1, schema.SCHEMA_VERSION + 1))
     assert {name: _pg_rows(engine, name) for name in rows if name != "schema_version"} == {
-        name: table for name, table in before.items() if name != "schema_version"
+        name: [(*row, 2.0) if name == "stations" else row for row in table]
+        for name, table in before.items()
+        if name != "schema_version"
     }
     for name in NEW_IN_V2:
         assert _pg_rows(engine, name) == []
