@@ -12,7 +12,9 @@ What it does, in temporary folders that it removes afterwards:
    so that the uploads are measured against what this machine does right now.
 3. Ingests the first file into a fresh SQLite workspace, then the 10 % re-upload, the
    overlapping export and the whole first file again, each in its own process so that its
-   peak memory is the upload's own.
+   peak memory is the upload's own. For scale, it also times the first upload's database
+   write alone (the same INSERT statements and commit into a fresh workspace, with the
+   reading and checks done beforehand): no upload can be faster than that.
 4. Fills another workspace with `--base-uploads` uploads of the same size (10 million readings
    by default), then times one more upload that continues every series.
 
@@ -46,6 +48,10 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from pipelines.sources.sensors import ingest_file  # noqa: E402
+from pipelines.sources.sensors.detect import read_log  # noqa: E402
+from pipelines.sources.sensors.store import insert_new_readings, lock_for_upload  # noqa: E402
+from pipelines.sources.sensors.text import decode_log  # noqa: E402
+from pipelines.sources.sensors.validate import normalise_devices, resolve  # noqa: E402
 from pipelines.store import storage  # noqa: E402
 
 LOGGERS = 125
@@ -125,10 +131,43 @@ def timed_ingest(root: str, log: str, results: Any) -> None:
     )
 
 
-def run_child(root: Path, log: Path) -> dict[str, Any]:
+def timed_write(root: str, log: str, results: Any) -> None:
+    """In a child process: the first upload's database write alone, timed (the floor).
+
+    The log is read and checked untimed; then the same statements an upload runs insert its
+    readings into a fresh workspace and commit: what SQLite itself needs, with nothing read,
+    checked or flagged.
+    """
+    workspace = storage.Workspace(Path(root))
+    engine = storage.open_workspace(workspace)
+    installations = normalise_devices(devices(), "device registry")
+    resolved = resolve(read_log(decode_log(Path(log).read_bytes(), Path(log).name)), installations)
+    flags = np.zeros(len(resolved.ts), dtype=np.uint8)
+    started = time.perf_counter()
+    with engine.connect() as conn:
+        lock_for_upload(conn)
+        accepted = insert_new_readings(
+            conn, 0, resolved.segments, resolved.segment, resolved.ts, resolved.value, flags
+        )
+        conn.commit()
+    seconds = time.perf_counter() - started
+    engine.dispose()
+    results.put(
+        {
+            "seconds": seconds,
+            "accepted": accepted,
+            "duplicate": 0,
+            "flagged": 0,
+            "status": "ok",
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        }
+    )
+
+
+def run_child(root: Path, log: Path, target: Any = timed_ingest) -> dict[str, Any]:
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
-    child = context.Process(target=timed_ingest, args=(str(root), str(log), results))
+    child = context.Process(target=target, args=(str(root), str(log), results))
     child.start()
     outcome: dict[str, Any] = results.get(timeout=3600)
     child.join()
@@ -189,6 +228,8 @@ def main() -> int:
         print(report_line("10 % duplicate re-upload", rows // 10, results["duplicate"], bare_s))
         print(report_line("overlapping export (10 % stored)", rows, results["overlap"], bare_s))
         print(report_line("whole file again (all stored)", rows, results["resend"], bare_s))
+        floor = run_child(root / "floor", first, timed_write)
+        print(report_line("its database write alone (floor)", rows, floor, bare_s))
 
         big = root / "big"
         if args.base_uploads:

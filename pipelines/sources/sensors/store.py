@@ -9,7 +9,6 @@ writers can never double a reading.
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -227,16 +227,20 @@ def _sqlite_batch(*names: str) -> tuple[str, dict[str, str]]:
 
 
 def _sql_values(dialect: str) -> str:
+    # Each row's batch position and ts come packed in one number (`_series_key` with the batch
+    # position for the segment, relative to a bound base): one Python object less per row.
     if dialect == "sqlite":
         batch, s = _sqlite_batch("device_id", "port", "variable", "lo", "hi")
         return (
-            f"SELECT s.key, r.ts, r.value FROM {batch} CROSS JOIN sensor_readings AS r "
+            f"SELECT s.key * {1 << 40} + (r.ts - ?), r.value "
+            f"FROM {batch} CROSS JOIN sensor_readings AS r "
             f"ON r.device_id = {s['device_id']} AND r.port = {s['port']} "
             f"AND r.variable = {s['variable']} AND r.ts BETWEEN {s['lo']} AND {s['hi']}"
         )
     return (
-        "SELECT s.k - 1, r.ts, r.value FROM unnest(%s::text[], %s::int[], %s::text[], "
-        "%s::bigint[], %s::bigint[]) WITH ORDINALITY AS s(device_id, port, variable, lo, hi, k) "
+        f"SELECT (s.k - 1) * {1 << 40} + (r.ts - %s), r.value "
+        "FROM unnest(%s::text[], %s::int[], %s::text[], %s::bigint[], %s::bigint[]) "
+        "WITH ORDINALITY AS s(device_id, port, variable, lo, hi, k) "
         "CROSS JOIN LATERAL (SELECT CAST(EXTRACT(EPOCH FROM w.ts) AS BIGINT) AS ts, w.value "
         "FROM sensor_readings AS w WHERE w.device_id = s.device_id AND w.port = s.port "
         "AND w.variable = s.variable "
@@ -321,9 +325,12 @@ class _StoredReadings:
         """(segment, ts, value) of the stored readings of each segment's series within
         [lo, hi], of any installation, sorted by (segment, ts)."""
         columns = self._columns(segments, lo, hi, installed=False)
-        rows = self._fetch(_sql_values(self._dialect), columns, _VALUES_DTYPE)
-        rows = self._sorted(segments, rows)
-        return segments[rows["batch"]], rows["ts"], rows["value"]
+        base = int(lo.min()) if len(lo) else 0
+        rows = self._fetch(_sql_values(self._dialect), columns, _PACKED_DTYPE, base)
+        position = rows["packed"] >> 40
+        ts = (rows["packed"] & ((1 << 40) - 1)) + base
+        order = _order(_series_key(segments[position], ts, base))
+        return segments[position[order]], ts[order], rows["value"][order]
 
     def near(
         self,
@@ -380,37 +387,42 @@ class _StoredReadings:
             columns.append(hi.tolist())
         return columns
 
-    def _parameters(self, columns: list[list[Any]]) -> tuple[Any, ...]:
+    def _parameters(self, columns: list[list[Any]], *first: Any) -> tuple[Any, ...]:
         if self._dialect == "sqlite":
-            return (json.dumps([list(row) for row in zip(*columns, strict=True)]),)
-        return tuple(columns)
+            return (*first, json.dumps([list(row) for row in zip(*columns, strict=True)]))
+        return (*first, *columns)
 
-    def _fetch(self, sql: str, columns: list[list[Any]], dtype: np.dtype[Any]) -> Any:
+    def _fetch(self, sql: str, columns: list[list[Any]], dtype: np.dtype[Any], *first: Any) -> Any:
         if not columns[0]:
             return np.empty(0, dtype=dtype)
         cursor = self._cursor()
         try:
-            cursor.execute(sql, self._parameters(columns))
+            cursor.execute(sql, self._parameters(columns, *first))
             rows = cursor.fetchall()
         finally:
             cursor.close()
         return np.fromiter(rows, dtype=dtype, count=len(rows))
 
     def _sorted(self, segments: npt.NDArray[np.int64], rows: Any) -> Any:
-        """`rows` in (segment, ts) order (the database returns them so; not promised)."""
+        """`rows` in (segment, ts) order."""
         if len(rows) < 2:
             return rows
-        key = _series_key(segments[rows["batch"]], rows["ts"], int(rows["ts"].min()))
-        if np.all(key[1:] > key[:-1]):
-            return rows
-        return rows[np.argsort(key, kind="stable")]
+        return rows[_order(_series_key(segments[rows["batch"]], rows["ts"], int(rows["ts"].min())))]
 
     def _cursor(self) -> Any:
         raw: Any = self._conn.connection.dbapi_connection
         return raw.cursor()
 
 
-_VALUES_DTYPE = np.dtype([("batch", "i8"), ("ts", "i8"), ("value", "f8")])
+def _order(key: npt.NDArray[np.int64]) -> npt.NDArray[np.int64] | slice:
+    """The order that sorts `key`: the database returns rows sorted (series by series, each
+    through its primary key), but does not promise it."""
+    if len(key) < 2 or np.all(key[1:] > key[:-1]):
+        return slice(None)
+    return np.argsort(key, kind="stable")
+
+
+_PACKED_DTYPE = np.dtype([("packed", "i8"), ("value", "f8")])
 _NEAR_DTYPE = np.dtype([("batch", "i8"), ("ts", "i8"), ("value", "f8"), ("flags", "u1")])
 
 
@@ -549,45 +561,74 @@ def _copy_postgres(
     flag_text: npt.NDArray[np.object_],
     progress: ProgressCallback | None,
 ) -> int:
+    """COPY the readings in; keys already stored are skipped (rows inserted returned).
+
+    Straight into the table when no key is stored yet (what the checks before found, under the
+    upload lock); if one is after all, through a temporary table and ON CONFLICT DO NOTHING.
+    """
+    codes = pa.array(seg.astype(np.int32))
+
+    def per_segment(texts: list[str]) -> pa.DictionaryArray:
+        # The segment's text, stored once: no Python string per reading.
+        return pa.DictionaryArray.from_arrays(codes, pa.array(texts, pa.string()))
+
+    # Timestamps as UTC text with an explicit offset (pyarrow formats zone-aware timestamps
+    # ten times slower).
+    stamps = pa.array(ts, pa.int64()).cast(pa.timestamp("s")).cast(pa.string())
     table = pa.table(
         {
-            "device_id": pa.array(segments["device_id"].to_numpy(dtype=object)[seg], pa.string()),
+            "device_id": per_segment([str(d) for d in segments["device_id"]]),
             "port": pa.array(segments["port"].to_numpy(dtype=np.int64)[seg]),
-            "variable": pa.array(segments["variable"].to_numpy(dtype=object)[seg], pa.string()),
-            "ts": pa.array(ts, pa.int64()).cast(pa.timestamp("s", tz="UTC")),
+            "variable": per_segment([str(v) for v in segments["variable"]]),
+            "ts": pc.binary_join_element_wise(stamps, "+00", ""),
             "value": pa.array(value),
             "depth_cm": pa.array(segments["depth_cm"].to_numpy(dtype=np.float64)[seg]),
-            "field_id": pa.array(segments["field_id"].to_numpy(dtype=object)[seg], pa.string()),
-            "installed_date": pa.array(
-                [d.isoformat() for d in segments["installed_date"]], pa.string()
-            ).take(pa.array(seg)),
+            "field_id": per_segment([str(f) for f in segments["field_id"]]),
+            "installed_date": per_segment([d.isoformat() for d in segments["installed_date"]]),
             "qc_flags": pa.array(flag_text, pa.string()),
             "upload_id": pa.array(np.full(len(ts), upload_id, dtype=np.int64)),
         }
     )
-    buffer = io.BytesIO()
-    pacsv.write_csv(table, buffer, pacsv.WriteOptions(include_header=False))
-    conn.exec_driver_sql(
-        f"CREATE TEMP TABLE IF NOT EXISTS _sensor_stage (LIKE {sensor_readings.name}) "
-        "ON COMMIT DROP"
-    )
+    sink = pa.BufferOutputStream()
+    pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=False))
+    data = memoryview(sink.getvalue())
+    copy_options = "(FORMAT csv, FORCE_NOT_NULL (qc_flags))"
     raw: Any = conn.connection.dbapi_connection
     with raw.cursor() as cursor:
-        with cursor.copy(
-            f"COPY _sensor_stage ({', '.join(_INSERT_COLUMNS)}) FROM STDIN "
-            "(FORMAT csv, FORCE_NOT_NULL (qc_flags))"
-        ) as copy:
-            copy.write(buffer.getvalue())
-        if progress is not None:
-            progress("store", len(ts) // 2, len(ts))
-        cursor.execute(
-            f"INSERT INTO {sensor_readings.name} SELECT * FROM _sensor_stage ON CONFLICT DO NOTHING"
-        )
-        inserted = int(cursor.rowcount)
-        cursor.execute("TRUNCATE _sensor_stage")
+        cursor.execute("SAVEPOINT sensor_copy")
+        try:
+            with cursor.copy(
+                f"COPY {sensor_readings.name} ({', '.join(_INSERT_COLUMNS)}) FROM STDIN "
+                + copy_options
+            ) as copy:
+                copy.write(data)
+            inserted = len(ts)
+            cursor.execute("RELEASE SAVEPOINT sensor_copy")
+        except Exception as exc:
+            if getattr(exc, "sqlstate", None) != _UNIQUE_VIOLATION:
+                raise
+            cursor.execute("ROLLBACK TO SAVEPOINT sensor_copy")
+            cursor.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS _sensor_stage (LIKE {sensor_readings.name}) "
+                "ON COMMIT DROP"
+            )
+            with cursor.copy(
+                f"COPY _sensor_stage ({', '.join(_INSERT_COLUMNS)}) FROM STDIN " + copy_options
+            ) as copy:
+                copy.write(data)
+            cursor.execute(
+                f"INSERT INTO {sensor_readings.name} SELECT * FROM _sensor_stage "
+                "ON CONFLICT DO NOTHING"
+            )
+            inserted = int(cursor.rowcount)
+            cursor.execute("TRUNCATE _sensor_stage")
     if progress is not None:
         progress("store", len(ts), len(ts))
     return inserted
+
+
+# PostgreSQL's SQLSTATE for a duplicate key.
+_UNIQUE_VIOLATION = "23505"
 
 
 def _update_flags(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import sqlalchemy as sa
 from pipelines.sources.bundle import read_bundle
 from pipelines.sources.sensors import ingest_bundle_sensors, ingest_file
 from pipelines.sources.sensors.qc import FLAG_TEXT, GAP, SPIKE
-from pipelines.sources.sensors.store import flag_mask_sql
+from pipelines.sources.sensors.store import flag_mask_sql, insert_new_readings, lock_for_upload
 from pipelines.store import storage
 from pipelines.store.schema import sensor_readings
 from tests.conftest import dump_database
@@ -214,6 +215,48 @@ def test_stored_flag_texts_read_back_as_their_masks_on_both_databases(
     engine.dispose()
     assert masks == list(range(len(FLAG_TEXT)))
     assert FLAG_TEXT[SPIKE | GAP] == "spike,gap"
+
+
+def test_inserting_readings_skips_keys_already_stored_on_both_databases(
+    workspace: storage.Workspace,
+) -> None:
+    """The write itself never doubles a reading, whatever the checks before it found, and
+    keeps any text (a comma or quote in a device or field id) as it was."""
+    engine = storage.open_workspace(workspace)
+    segments = pd.DataFrame(
+        {
+            "device_id": ["dev-1", 'dev,"2"'],
+            "port": [1, 2],
+            "variable": ["vwc_m3_m3", "soil_temp_degc"],
+            "depth_cm": [10.0, 30.0],
+            "field_id": ["A2", "A,3"],
+            "installed_date": [date(2025, 5, 1), date(2025, 5, 2)],
+        }
+    )
+    segment = np.array([0, 0, 0, 1, 1], dtype=np.int64)
+    ts = np.array([0, 3600, 7200, 0, 3600], dtype=np.int64) + 1_748_736_000
+    value = np.array([0.25, 0.26, 0.27, 14.5, 14.25])
+    flags = np.array([0, GAP, 0, 0, SPIKE], dtype=np.uint8)
+    with engine.connect() as conn:
+        lock_for_upload(conn)
+        first = insert_new_readings(
+            conn, 1, segments, segment[1:3], ts[1:3], value[1:3], flags[1:3]
+        )
+        conn.commit()
+    with engine.connect() as conn:
+        lock_for_upload(conn)
+        second = insert_new_readings(conn, 2, segments, segment, ts, value, flags)
+        conn.commit()
+    stored = readings(engine, with_upload=True)
+    engine.dispose()
+    assert (first, second) == (2, 3)
+    assert [(r[0], r[3].timestamp(), r[4], r[6], r[7], r[8], r[9]) for r in stored] == [
+        ('dev,"2"', 1_748_736_000, 14.5, "A,3", date(2025, 5, 2), "", 2),
+        ('dev,"2"', 1_748_739_600, 14.25, "A,3", date(2025, 5, 2), "spike", 2),
+        ("dev-1", 1_748_736_000, 0.25, "A2", date(2025, 5, 1), "", 2),
+        ("dev-1", 1_748_739_600, 0.26, "A2", date(2025, 5, 1), "gap", 1),
+        ("dev-1", 1_748_743_200, 0.27, "A2", date(2025, 5, 1), "", 1),
+    ]
 
 
 class _Crash(RuntimeError):
