@@ -402,7 +402,6 @@ def projected_water_balance(
         observed = history[history["date"] >= (first if pd.notna(first) else day)]
         issued = forecast[forecast["issued_date"] <= day] if not forecast.empty else forecast
         combined = weather_with_forecast(observed, issued) if not issued.empty else observed
-        combined = combined.drop(columns="is_forecast", errors="ignore")
         station = group["field_id"].map(station_of).to_numpy()
         last_day = combined.groupby("station_id")["date"].max()
         forecast_end = pd.Series(station).map(last_day).fillna(day).to_numpy()
@@ -420,7 +419,11 @@ def projected_water_balance(
                 wanted_end = pd.Series(pd.to_datetime(season_end))
                 covered = wanted_end.where(wanted_end <= reach_of_row, reach_of_row)  # NaT: none
                 ends = np.where(covered.notna() & (covered > ends), covered, ends)
-        weather = daily_reference_et(combined, stations)
+        # Forecast wind is at 2 m already; observed and climatological wind at the station's
+        # anemometer height (`daily_reference_et` reads `is_forecast`).
+        weather = daily_reference_et(combined, stations).drop(
+            columns="is_forecast", errors="ignore"
+        )
         seasons = sources.seasons.assign(
             harvest_date=sources.seasons["harvest_date"].where(
                 sources.seasons["harvest_date"] <= day

@@ -349,7 +349,7 @@ def daily_reference_et(
         )
         wind_height = np.full(len(rows), height_of[station_id])
         if "is_forecast" in rows.columns:
-            forecast_day = rows["is_forecast"].fillna(False).to_numpy(dtype=bool)
+            forecast_day = rows["is_forecast"].eq(True).to_numpy(dtype=bool)
             wind_height[forecast_day] = STANDARD_WIND_HEIGHT_M
         et = reference_et_with_fallbacks_mm(
             _column(rows, "tmin_degc", day),
