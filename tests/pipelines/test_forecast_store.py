@@ -35,6 +35,9 @@ def forecast_rows(station: str, issued: str, days: int = 3, warm: float = 0.0) -
             "vp_kpa": 1.2,
             "rh_pct": np.nan,
             "wind_m_s": [2.0] * (days - 1) + [np.nan],
+            "tdew_degc": np.nan,
+            "rh_max_pct": np.nan,
+            "rh_min_pct": np.nan,
         }
     )
     return frame.astype(empty_forecast().dtypes.to_dict())
