@@ -1086,20 +1086,17 @@ def check_devices(
     for a bundle's devices.csv and for the device registry.
 
     One row per installation of a port, and a port's installations may not overlap; fields must
-    be among `field_ids` (not checked when None); a time zone is an IANA zone; a depth is in
+    be among `field_ids` (not checked when None); a clock is a zone or offset; a depth is in
     centimetres; with a `reference_date`, nothing is installed or removed after it.
     """
     _unique(devices, ["device_id", "port", "installed_date"], name, log)
     _unknown(devices, "field_id", field_ids, name, "field_id of fields.geojson", log)
-    zones = zoneinfo.available_timezones()
-    bad_zone = devices["timezone"].notna() & ~devices["timezone"].isin(zones)
-    if bad_zone.any():
-        log.add_rows(
-            name,
-            np.flatnonzero(bad_zone.to_numpy()),
-            "timezone",
-            "not an IANA time zone (e.g. Europe/Amsterdam, UTC)",
-        )
+    from pipelines.sources.sensors.localtime import clock_problem  # the one clock parser
+
+    clocks = {row: clock for row, clock in enumerate(devices["timezone"]) if pd.notna(clock)}
+    bad_clock = {row: p for row, clock in clocks.items() if (p := clock_problem(clock))}
+    if bad_clock:
+        log.add_rows(name, list(bad_clock), "timezone", bad_clock)
     metres = (devices["depth_cm"] > 0) & (devices["depth_cm"] < METRES_AS_CM_BELOW)
     if metres.any():
         rows = np.flatnonzero(metres.to_numpy())
