@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from agri_app.cli_devices import devices_app
 from agri_app.cli_models import (
     advise_command,
     evaluate_command,
@@ -39,6 +40,7 @@ app = typer.Typer(
 )
 app.add_typer(satellite_app, name="satellite")
 app.add_typer(sensors_app, name="sensors")
+app.add_typer(devices_app, name="devices")
 app.add_typer(users_app, name="users")
 app.add_typer(report_app, name="report")
 app.add_typer(weather_app, name="weather")
