@@ -7,12 +7,12 @@ a devices.csv without storing it. Every change is checked against the workspace 
 is written, and refused as a whole with an `InputError` that names the fix:
 
 - the rows themselves, with the bundle's own checks (`pipelines.sources.bundle.check_devices`:
-  column types and ranges, one row per installation, a depth in centimetres rather than
-  metres, dates in order and not after the reference date, no overlapping installations inside
-  the file). The registry's reference date is today in the cooperative's zone (or its latest
-  bundle's reference date, when the data run ahead of the calendar);
+  column types and ranges, one row per installation, a clock that the sensor readers' parser
+  reads (an IANA zone or a fixed UTC offset), a depth in centimetres rather than metres, dates
+  in order and not after the reference date, no overlapping installations inside the file).
+  The registry's reference date is today in the cooperative's zone (or its latest bundle's
+  reference date, when the data run ahead of the calendar);
 - the field exists and belongs to the cooperative;
-- the logger's clock parses (`_clock_zone`);
 - a device port's installations do not overlap those already registered, for any cooperative
   (a reading is matched to an installation by device, port and day alone).
 
@@ -383,10 +383,8 @@ def _checked(
     # Fields are checked below against the workspace, with its own message; `limit` is the
     # registry's reference date (today, or later when the data run ahead of the calendar).
     check_devices(typed, None, rows, reference_date=limit, name=label)
-    # Clocks are the clock parser's to judge (the bundle's check may know IANA zones only).
-    problems = _relabel([p for p in rows.problems if p.column != "timezone"], label, single)
+    problems = _relabel(rows.problems, label, single)
     problems += _field_problems(conn, cooperative_id, typed, label, single)
-    problems += _clock_problems(typed, label, single)
     existing: dict[tuple[str, int, date], Installation] = {}
     if registry and not problems:
         registered = _registered(conn, typed)
@@ -469,16 +467,6 @@ def _lines(rows: Sequence[int], single: bool) -> str | None:
     shown = ", ".join(str(row + 2) for row in rows[:MAX_LINES_LISTED])
     more = f" and {len(rows) - MAX_LINES_LISTED} more" if len(rows) > MAX_LINES_LISTED else ""
     return f"line {shown}" if len(rows) == 1 else f"lines {shown}{more}"
-
-
-def _clock_problems(typed: pd.DataFrame, label: str, single: bool) -> list[Problem]:
-    """Clocks `_clock_zone` cannot read."""
-    problems = []
-    for row, clock in enumerate(typed["timezone"]):
-        message = _clock_problem(str(clock))
-        if message:
-            problems.append(Problem(label, _where(row, single), "timezone", message))
-    return problems
 
 
 def _overlap_problems(
@@ -569,14 +557,6 @@ def _canonical_clock(clock: str) -> str:
         return parse_clock(clock).text
     except ValueError:
         return clock
-
-
-def _clock_problem(clock: str) -> str | None:
-    try:
-        _clock_zone(clock)
-    except ValueError as exc:
-        return str(exc)
-    return None
 
 
 def _latest_day(conn: Connection, cooperative_id: str | None, today: date | None) -> date:
