@@ -153,8 +153,6 @@ def ingest_command(
     with the fix (exit code 2). When readings were accepted and a model is trained, the stored
     advice is then refreshed (progress on stderr).
     """
-    import pandas as pd
-
     from pipelines.sources.sensors import ingest_file
     from pipelines.store import storage
     from pipelines.tables import InputError
@@ -163,16 +161,27 @@ def ingest_command(
         raise _fail(f"no file at {file}; pass the path of a sensor log (CSV)")
     if mapping is not None and not mapping.is_file():
         raise _fail(f"no mapping file at {mapping}")
-    registry = None
-    if devices is not None:
-        if not devices.is_file():
-            raise _fail(f"no devices file at {devices}")
-        registry = pd.read_csv(devices, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    if devices is not None and not devices.is_file():
+        raise _fail(f"no devices file at {devices}")
     settings = Settings.from_env(workspace)
     try:
         engine = storage.open_workspace(settings.workspace)
     except storage.WorkspaceError as exc:
         raise _fail(str(exc)) from None
+    registry = None
+    if devices is not None:
+        # The file stands in for the registry during this upload, checked like the registry:
+        # its fields must be the workspace's, its clocks must parse, its rows must agree.
+        from pipelines.store.devices import check_devices_file
+
+        try:
+            registry = check_devices_file(engine, devices)
+        except InputError as exc:
+            engine.dispose()
+            raise _fail(
+                f"{devices.name} cannot be used as the device registry: "
+                + "; ".join(str(p) for p in exc.problems)
+            ) from None
     typer.echo(f"ingesting {file} into {settings.workspace.root} ...", err=True)
     try:
         report = ingest_file(

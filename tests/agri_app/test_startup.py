@@ -36,7 +36,9 @@ FORBIDDEN_MODULES = (
 )
 SENSOR_EXAMPLES = REPO / "docs" / "examples" / "sensors"
 SENSOR_LOG = SENSOR_EXAMPLES / "long_sm-40264.csv"
-DEVICES = SENSOR_EXAMPLES / "devices.csv"
+# The example logger registered on a field of the test workspace (the docs' devices.csv names
+# the demo's fields, which `--devices` now refuses against another workspace).
+DEVICES = REPO / "tests" / "data" / "devices_sm-40264_on_A1.csv"
 
 CHILD = """
 import json, sys

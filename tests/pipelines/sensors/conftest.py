@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from pipelines.store import storage
+from pipelines.store import schema, storage
 from pipelines.store.schema import sensor_quarantine, sensor_readings, sensor_uploads
 
 REPO = Path(__file__).resolve().parents[3]
@@ -68,3 +68,56 @@ def uploads(engine: Engine) -> list[dict]:
     with engine.connect() as conn:
         rows = conn.execute(sa.select(sensor_uploads).order_by(sensor_uploads.c.upload_id))
         return [dict(r) for r in rows.mappings()]
+
+
+def add_example_fields(root: Path) -> Path:
+    """The workspace at `root` with the fields docs/examples/sensors/devices.csv names (and
+    their cooperative, farm and station), so `agri sensors ingest --devices` accepts that
+    registry; returns `root`."""
+    engine = storage.open_workspace(storage.Workspace(root))
+    try:
+        with engine.begin() as conn:
+            if conn.execute(sa.select(sa.func.count()).select_from(schema.fields)).scalar():
+                return root
+            conn.execute(
+                sa.insert(schema.cooperatives).values(
+                    cooperative_id="coop-examples",
+                    cooperative_name="Examples",
+                    timezone="Europe/Amsterdam",
+                )
+            )
+            conn.execute(
+                sa.insert(schema.farms).values(
+                    farm_id="farm-examples", cooperative_id="coop-examples", farm_name="Examples"
+                )
+            )
+            conn.execute(
+                sa.insert(schema.stations).values(
+                    station_id="wx-examples", lat=51.95, lon=5.6, elevation_m=8.0
+                )
+            )
+            field_ids = sorted(set(pd.read_csv(EXAMPLES / "devices.csv")["field_id"]))
+            conn.execute(
+                sa.insert(schema.fields),
+                [
+                    {
+                        "field_id": field_id,
+                        "farm_id": "farm-examples",
+                        "field_name": field_id,
+                        "area_ha": 5.0,
+                        "station_id": "wx-examples",
+                        "irrigated": False,
+                        "sand_pct": 30.0,
+                        "clay_pct": 20.0,
+                        "soc_pct": 1.8,
+                        "field_capacity_m3_m3": 0.33,
+                        "wilting_point_m3_m3": 0.15,
+                        "root_depth_max_cm": 100.0,
+                        "boundary_geojson": "{}",
+                    }
+                    for field_id in field_ids
+                ],
+            )
+    finally:
+        engine.dispose()
+    return root

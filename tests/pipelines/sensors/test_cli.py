@@ -9,7 +9,7 @@ import typer
 from typer.testing import CliRunner, Result
 
 from agri_app.cli_sensors import sensors_app
-from tests.pipelines.sensors.conftest import EXAMPLES
+from tests.pipelines.sensors.conftest import EXAMPLES, add_example_fields
 
 app = typer.Typer()
 app.add_typer(sensors_app, name="sensors")
@@ -19,7 +19,11 @@ DEVICES = str(EXAMPLES / "devices.csv")
 
 def _ingest(workspace: Path, *args: str) -> Result:
     return runner.invoke(
-        app, ["sensors", "ingest", *args, "--workspace", str(workspace), "--devices", DEVICES]
+        app,
+        [
+            *("sensors", "ingest", *args),
+            *("--workspace", str(add_example_fields(workspace)), "--devices", DEVICES),
+        ],
     )
 
 

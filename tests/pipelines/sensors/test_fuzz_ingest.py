@@ -24,7 +24,7 @@ from pipelines.sources.sensors import ingest_file, read_quarantine
 from pipelines.sources.sensors.ingest import IngestReport
 from pipelines.sources.sensors.units import VARIABLES
 from pipelines.store import storage
-from tests.pipelines.sensors.conftest import EXAMPLES
+from tests.pipelines.sensors.conftest import EXAMPLES, add_example_fields
 from tests.pipelines.sensors.fuzzing import (
     MUTATIONS,
     Seed,
@@ -159,7 +159,8 @@ def test_cli_says_in_one_line_why_a_vwc_variable_is_refused(tmp_path: Path) -> N
     only_vwc.write_bytes(_long(ROW.format(variable="vwc", day=15, hour=1, value=0.2)))
     app = typer.Typer()
     app.add_typer(sensors_app, name="sensors")
-    common = ["--workspace", str(tmp_path / "ws"), "--devices", str(EXAMPLES / "devices.csv")]
+    workspace = add_example_fields(tmp_path / "ws")
+    common = ["--workspace", str(workspace), "--devices", str(EXAMPLES / "devices.csv")]
     mixed = CliRunner().invoke(app, ["sensors", "ingest", str(log), "--no-refresh", *common])
     assert mixed.exit_code == 0, mixed.output
     assert "rejected            1" in mixed.stdout
