@@ -287,6 +287,8 @@ if last is not None:
     m[3].metric("Flagged", _count(report["flagged"], "reading"))
     for note in report.get("notes", []):
         st.caption(note)
+    for warning in report.get("warnings", []):
+        st.warning(warning)
     if report.get("upload_id") is not None:
         rejected = queries.scoped_quarantine(data.engine(), scope, int(report["upload_id"]))
         if not rejected.empty:
