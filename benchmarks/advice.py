@@ -14,10 +14,10 @@
    timed by `benchmarks/cropmodel.py`).
    (`benchmarks/refresh.py` times the whole stored-advice refresh around it.)
 
-    .venv/bin/python benchmarks/advice.py [--fields 1000] [--repeat 2] [--profile]
+    .venv/bin/python benchmarks/advice.py [--fields 1000] [--repeat 2] [--profile] [--keep DIR]
 
-Both workspaces live in a temporary folder removed afterwards. The machine's load average is
-printed: on a shared machine other work slows both.
+Both workspaces live in a temporary folder removed afterwards (`--keep DIR`: in DIR, reused).
+The machine's load average is printed: on a shared machine other work slows both.
 """
 
 from __future__ import annotations
@@ -151,8 +151,19 @@ def main() -> None:
     parser.add_argument(
         "--profile", action="store_true", help="profile one more advice call (cProfile)"
     )
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        default=None,
+        help="keep the workspaces in this folder and reuse them (and the crop model's runs "
+        "stored in them) on the next run",
+    )
     args = parser.parse_args()
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    if args.keep is not None:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        run(args.keep, args.fields, args.repeat, args.profile)
+        return
     root = Path(tempfile.mkdtemp(prefix="agri-bench-advice-"))
     try:
         run(root, args.fields, args.repeat, args.profile)
