@@ -173,3 +173,52 @@ def test_users_cli_adds_and_lists(ws: storage.Workspace) -> None:
     listed = runner.invoke(users_app, ["list", *base])
     assert "carla" in listed.output and "farm-b" in listed.output
     engine.dispose()
+
+
+def test_cookie_carries_the_token_until_it_expires_and_refuses_tampering(tmp_path: Path) -> None:
+    secret = access.workspace_secret(tmp_path)
+    assert access.workspace_secret(tmp_path) == secret  # made once, then read
+    assert ((tmp_path / access.SECRET_FILE).stat().st_mode & 0o777) == 0o600
+    assert access.workspace_secret(tmp_path / "other") != secret
+    token = "opaque-token_1"
+    cookie = access.sign_cookie(secret, token, NOW + timedelta(hours=8))
+    assert access.token_from_cookie(secret, cookie, now=NOW) == token
+    assert access.token_from_cookie(secret, cookie, now=NOW + timedelta(hours=8)) is None
+    payload, _, signature = cookie.rpartition(".")
+    later = payload.replace(str(int((NOW + timedelta(hours=8)).timestamp())), "9999999999")
+    forged = [
+        f"{later}.{signature}",  # a longer life under the old signature
+        f"other-token.{payload.split('.')[1]}.{signature}",
+        f"{payload}.{'0' * 64}",
+        token,
+        "",
+        "a.b.c",
+    ]
+    for value in forged:
+        assert access.token_from_cookie(secret, value, now=NOW) is None, value
+    assert (
+        access.token_from_cookie(access.workspace_secret(tmp_path / "x"), cookie, now=NOW) is None
+    )
+
+
+def test_user_statuses_show_lockout_last_sign_in_and_sessions(engine) -> None:  # type: ignore[no-untyped-def]
+    access.authenticate(engine, "admin", PASSWORD, now=NOW - timedelta(hours=1))
+    access.authenticate(engine, "admin", PASSWORD, now=NOW)
+    for i in range(access.MAX_FAILED_ATTEMPTS):
+        with pytest.raises(access.AccessError):
+            access.authenticate(engine, "agro", "guess", now=NOW + timedelta(seconds=i))
+    statuses = {s.username: s for s in access.user_statuses(engine, "coop-test", now=NOW)}
+    assert set(statuses) == {"admin", "agro", "member-a", "member-b"}
+    assert statuses["admin"].last_sign_in == NOW and statuses["admin"].live_sessions == 2
+    assert statuses["admin"].locked_until is None
+    assert statuses["agro"].last_sign_in is None
+    assert statuses["agro"].locked_until == NOW + timedelta(seconds=4) + access.LOCKOUT
+    assert statuses["member-b"].farm_ids == ("farm-b",) and statuses["admin"].farm_ids == ()
+    assert access.user_statuses(engine, "coop-elsewhere", now=NOW) == []
+
+
+def test_only_cooperative_of_an_empty_workspace_says_to_import(tmp_path: Path) -> None:
+    engine = storage.open_workspace(storage.Workspace(tmp_path / "empty"))
+    with pytest.raises(access.AccessError, match="no cooperative yet.*agri import BUNDLE"):
+        access.only_cooperative(engine)
+    engine.dispose()
