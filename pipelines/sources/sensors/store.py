@@ -9,6 +9,7 @@ writers can never double a reading.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -533,6 +534,7 @@ def insert_new_readings(
     return inserted
 
 
+@functools.lru_cache(maxsize=_ROWS_PER_STATEMENT)
 def _sqlite_insert(rows: int) -> str:
     """An INSERT of `rows` readings of one run.
 
