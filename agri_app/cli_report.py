@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -86,13 +87,26 @@ def write_reports(
     week: build.ReportWeek,
     farm_ids: list[str] | None = None,
     with_cooperative: bool = True,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> WrittenReports:
     """The reports of `farm_ids` (all farms when None) from the stored advice of
-    `week.issued`, each recorded in the workspace's reports table."""
+    `week.issued`, each recorded in the workspace's reports table.
+
+    `progress(done, total, next_step)` is called before each step (the advice, each farm, the
+    cooperative summary) and once at the end with done == total: the app's progress bar."""
     from agri_app.advice_service import refresh_advice, stored_advice
     from agri_app.report import build, render
     from pipelines.store.reports import record_report
 
+    names = data.farms.set_index("farm_id")["farm_name"].astype(str)
+    chosen = sorted(names.index) if farm_ids is None else farm_ids
+    steps = 1 + len(chosen) + int(with_cooperative)
+
+    def step(done: int, text: str) -> None:
+        if progress is not None:
+            progress(done, steps, text)
+
+    step(0, f"reading the stored advice of {week.issued:%Y-%m-%d}")
     started = time.perf_counter()
     run = refresh_advice(
         engine,
@@ -111,8 +125,6 @@ def write_reports(
     reports_root = settings.workspace.reports_dir
     folder = reports_root / week.label
     folder.mkdir(parents=True, exist_ok=True)
-    names = data.farms.set_index("farm_id")["farm_name"].astype(str)
-    chosen = sorted(names.index) if farm_ids is None else farm_ids
     files: list[Path] = []
     timings: dict[str, float] = {}
     reports = []
@@ -129,7 +141,8 @@ def write_reports(
             advice_run_id=run.run_id,
         )
 
-    for farm_id in chosen:
+    for done, farm_id in enumerate(chosen, start=1):
+        step(done, f"writing the report of {names[farm_id]}")
         tic = time.perf_counter()
         report = build.farm_report(
             farm_id,
@@ -160,6 +173,7 @@ def write_reports(
         reports.append(report)
     tic = time.perf_counter()
     if with_cooperative:
+        step(steps - 1, f"writing the summary of {data.cooperative_name}")
         actions, outlook, quality = build.cooperative_tables(reports, data.fields)
         cooperative = data.cooperative_id
         html = render.cooperative_html(
@@ -171,6 +185,7 @@ def write_reports(
         written["pdf"].write_bytes(render.pdf_bytes(html, week))
         record("cooperative", cooperative, written)
         files += list(written.values())
+    step(steps, "done")
     return WrittenReports(files, timings, seconds_advice, time.perf_counter() - tic, run.run_id)
 
 
@@ -201,12 +216,9 @@ def weekly_command(
     settings = Settings.from_env(workspace)
     engine = open_engine(settings)
     data = load_data(engine, cooperative)
-    reference = data.reference_date
-    if report_week.issued > reference:
-        raise _fail(
-            f"the report of {week} is issued on {report_week.issued:%Y-%m-%d}, after the day "
-            f"the imported data run to ({reference:%Y-%m-%d}); pick an earlier week"
-        )
+    problem = build.week_problem(report_week, data.reference_date)
+    if problem:
+        raise _fail(problem)
     known = set(data.farms["farm_id"].astype(str))
     unknown = sorted(set(farm or []) - known)
     if unknown:

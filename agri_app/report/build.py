@@ -27,7 +27,26 @@ DAS_WINDOW_DAYS = 7
 # condition classes, with the field's history as the reference).
 CONDITION_CLASSES = ((5.0, "good"), (-5.0, "normal"), (-15.0, "below normal"))
 CONDITION_POOR = "poor"
+# A crop's condition is rated only once its canopy is established, judged from the field's own
+# past seasons of the crop: at the same days after sowing their NDVI had reached at least this
+# share of their seasonal peak (half-way up the NDVI rise, where the canopy starts to close).
+# Before that, NDVI mostly measures bare soil and the emergence date, not the crop's state.
+CANOPY_ESTABLISHED_SHARE = 0.5
+CANOPY_NOT_ESTABLISHED = "too early: canopy not established"
+# An NDVI difference smaller than this is noise, not a difference in the crop: Sentinel-2 field
+# means of one crop and stage scatter by about 0.05 from image to image (atmosphere, view angle,
+# residual cloud). Where past seasons scatter more at the same days after sowing, their standard
+# deviation is the noise instead.
+NDVI_NOISE = 0.05
 PAST_SEASONS = 5
+# Days of weather on either side of the issue day: the observed week and the forecast's first
+# week, so that rain and temperature compare like with like.
+WEATHER_PERIOD_DAYS = 7
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """ "1 field", "2 fields", "0 fields"; `many` for irregular plurals."""
+    return f"{count} {word if count == 1 else (many or word + 's')}"
 
 
 @dataclass(frozen=True)
@@ -59,6 +78,34 @@ def parse_week(text: str) -> ReportWeek:
         end=start + pd.Timedelta(days=6),
         issued=start + pd.Timedelta(days=7),
     )
+
+
+def latest_week(reference: pd.Timestamp) -> ReportWeek:
+    """The latest week whose report can be written from data that run to `reference`: its issue
+    day (the Monday after it) is on or before `reference`. Not the calendar's current week,
+    which has no data yet."""
+    return parse_week(
+        (pd.Timestamp(reference).normalize() - pd.Timedelta(days=7)).strftime("%G-W%V")
+    )
+
+
+def weeks_with_data(reference: pd.Timestamp, count: int) -> list[ReportWeek]:
+    """The `count` latest weeks with data up to `reference`, newest first."""
+    last = latest_week(reference)
+    return [
+        parse_week((last.start - pd.Timedelta(days=7 * k)).strftime("%G-W%V")) for k in range(count)
+    ]
+
+
+def week_problem(week: ReportWeek, reference: pd.Timestamp) -> str | None:
+    """Why the report of `week` cannot be written from data that run to `reference`, or None."""
+    if week.issued > reference:
+        return (
+            f"the report of {week.label} is issued on {week.issued:%Y-%m-%d}, after the day the "
+            f"imported data run to ({reference:%Y-%m-%d}); pick {latest_week(reference).label} "
+            "or an earlier week"
+        )
+    return None
 
 
 @dataclass(frozen=True)
@@ -219,23 +266,26 @@ def _normal(weather: pd.DataFrame, days: pd.DatetimeIndex, before_year: int) -> 
 def weather_summary(
     weather: pd.DataFrame, forecast: pd.DataFrame, station_id: str, week: ReportWeek
 ) -> pd.DataFrame:
-    """Past week (observed) and the forecast issued by `week.issued`, against normal: the
-    station's mean over past years of the same calendar days."""
+    """The observed week and the first `WEATHER_PERIOD_DAYS` days of the latest forecast issued
+    by `week.issued` (from the issue day on), against normal: the station's mean over past years
+    of the same calendar days. Each row's `first` and `last` say its days, so a shorter
+    forecast is named as such."""
     obs = weather[weather["station_id"] == station_id].copy()
     obs["temp_degc"] = (obs["tmin_degc"] + obs["tmax_degc"]) / 2.0
     rows = []
     past_days = pd.date_range(week.start, week.end)
     past = obs[obs["date"].between(week.start, week.end)]
-    rows.append(_period("past week (observed)", past, obs, past_days, week))
+    rows.append(_period(f"past {WEATHER_PERIOD_DAYS} days (observed)", past, obs, past_days, week))
     fc = forecast[(forecast["station_id"] == station_id) & (forecast["issued_date"] <= week.issued)]
     if not fc.empty:
         fc = fc[fc["issued_date"] == fc["issued_date"].max()]
-        fc = fc[fc["date"] > week.issued - pd.Timedelta(days=1)].copy()
+        last_day = week.issued + pd.Timedelta(days=WEATHER_PERIOD_DAYS - 1)
+        fc = fc[fc["date"].between(week.issued, last_day)].copy()
         fc["temp_degc"] = (fc["tmin_degc"] + fc["tmax_degc"]) / 2.0
     if fc.empty:
         rows.append(
             {
-                "period": "forecast",
+                "period": f"next {WEATHER_PERIOD_DAYS} days (forecast)",
                 "first": None,
                 "last": None,
                 "rain_mm": float("nan"),
@@ -246,7 +296,7 @@ def weather_summary(
         )
     else:
         days = pd.DatetimeIndex(sorted(fc["date"].unique()))
-        rows.append(_period("forecast", fc, obs, days, week))
+        rows.append(_period(f"next {len(days)} days (forecast)", fc, obs, days, week))
     return pd.DataFrame(rows)
 
 
@@ -279,7 +329,12 @@ def crop_condition(
     advice: pd.DataFrame, seasons: pd.DataFrame, satellite: pd.DataFrame, as_of: pd.Timestamp
 ) -> pd.DataFrame:
     """Per growing field: mean NDVI of the usable images of the last 14 days against the same
-    field's past seasons of the same crop at the same days after sowing (±7 days)."""
+    field's past seasons of the same crop at the same days after sowing (±7 days).
+
+    `canopy_share` is how far those past seasons were up their NDVI rise at these days (their
+    NDVI then over their seasonal peak) and `ndvi_noise` the difference that counts as one (the
+    larger of `NDVI_NOISE` and the past seasons' spread); `condition_class` rates the crop only
+    from an established canopy and a difference above the noise."""
     usable = _usable(satellite[satellite["date"] <= as_of])
     rows = []
     for record in advice.to_dict(orient="records"):
@@ -291,19 +346,30 @@ def crop_condition(
         current = own[own["season"] == season]
         images = usable[usable["field_id"] == field]
         recent = images[images["date"] > as_of - pd.Timedelta(days=14)]
-        ndvi = past_ndvi = float("nan")
+        ndvi = past_ndvi = share = float("nan")
+        noise = NDVI_NOISE
         if not current.empty and not recent.empty:
             sowing = pd.Timestamp(current["sowing_date"].iloc[0])
             ndvi = float(recent["ndvi_mean"].mean())
             das = float((recent["date"] - sowing).dt.days.mean())
-            values = []
+            values, peaks = [], []
             for _, past in own[(own["crop"] == crop) & (own["season"] < season)].iterrows():
                 days = (images["date"] - pd.Timestamp(past["sowing_date"])).dt.days
                 near = images[(days - das).abs() <= DAS_WINDOW_DAYS]
-                if not near.empty:
-                    values.append(float(near["ndvi_mean"].mean()))
+                if near.empty:
+                    continue
+                values.append(float(near["ndvi_mean"].mean()))
+                # The season's images: from sowing to harvest (a year when it is not known).
+                harvest = _date(past.get("harvest_date"))
+                sown = pd.Timestamp(past["sowing_date"])
+                end = (harvest - sown).days if harvest is not None else 365
+                peaks.append(float(images.loc[(days >= 0) & (days <= end), "ndvi_mean"].max()))
             if values:
                 past_ndvi = float(np.mean(values))
+                peak = float(np.mean(peaks))
+                share = past_ndvi / peak if peak > 0 else float("nan")
+                if len(values) > 1:
+                    noise = max(NDVI_NOISE, float(np.std(values, ddof=1)))
         change = 100.0 * (ndvi / past_ndvi - 1.0) if past_ndvi > 0 else float("nan")
         rows.append(
             {
@@ -312,19 +378,46 @@ def crop_condition(
                 "ndvi": ndvi,
                 "ndvi_past": past_ndvi,
                 "ndvi_change_pct": change,
-                "condition": condition_class(change, ndvi),
+                "canopy_share": share,
+                "ndvi_noise": noise,
+                "condition": condition_class(
+                    change, ndvi, difference=ndvi - past_ndvi, noise=noise, canopy_share=share
+                ),
             }
         )
     return pd.DataFrame(
-        rows, columns=["field_id", "crop", "ndvi", "ndvi_past", "ndvi_change_pct", "condition"]
+        rows,
+        columns=[
+            "field_id",
+            "crop",
+            "ndvi",
+            "ndvi_past",
+            "ndvi_change_pct",
+            "canopy_share",
+            "ndvi_noise",
+            "condition",
+        ],
     )
 
 
-def condition_class(change_pct: float, ndvi: float) -> str:
+def condition_class(
+    change_pct: float,
+    ndvi: float,
+    difference: float | None = None,
+    noise: float = NDVI_NOISE,
+    canopy_share: float | None = None,
+) -> str:
+    """The condition class of a field's NDVI `change_pct` against its past seasons. Not rated
+    before the canopy is established (`canopy_share` below `CANOPY_ESTABLISHED_SHARE`); an NDVI
+    `difference` within `noise` is "normal" whatever its percentage."""
     if not np.isfinite(ndvi):
         return "no recent image"
     if not np.isfinite(change_pct):
         return "no past seasons"
+    if canopy_share is not None and not canopy_share >= CANOPY_ESTABLISHED_SHARE:
+        return CANOPY_NOT_ESTABLISHED
+    if difference is not None and abs(difference) < noise:
+        return "normal"
     for limit, label in CONDITION_CLASSES:
         if change_pct >= limit:
             return label
@@ -561,11 +654,11 @@ def farm_summary(actions: pd.DataFrame, outlook: pd.DataFrame, quality: pd.DataF
     else:
         todo = []
         if n_irr:
-            todo.append(f"irrigate {n_irr} field{'s' * (n_irr != 1)}")
+            todo.append(f"irrigate {plural(n_irr, 'field')}")
         if n_n:
-            todo.append(f"apply nitrogen on {n_n} field{'s' * (n_n != 1)}")
+            todo.append(f"apply nitrogen on {plural(n_n, 'field')}")
         if n_scout:
-            todo.append(f"scout {n_scout} field{'s' * (n_scout != 1)} for stress")
+            todo.append(f"scout {plural(n_scout, 'field')} for stress")
         parts.append("This week: " + ", ".join(todo) + ".")
     valid = outlook.dropna(subset=["p50"])
     for crop_key, group in valid.groupby("crop", sort=True):
@@ -581,7 +674,7 @@ def farm_summary(actions: pd.DataFrame, outlook: pd.DataFrame, quality: pd.DataF
             )
         parts.append(f"{crop.replace('_', ' ').capitalize()}: {p50:.1f} t/ha expected{versus}.")
     if not quality.empty:
-        parts.append(f"{len(quality)} data problem(s), see Data quality below.")
+        parts.append(f"{plural(len(quality), 'data problem')}, see Data quality below.")
     return " ".join(parts)
 
 

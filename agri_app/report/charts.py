@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 import matplotlib
@@ -67,8 +68,17 @@ def outlook_chart(outlook: pd.DataFrame) -> str | None:
         return _data_uri(figure)
 
 
+def _period_label(row: Mapping[Hashable, Any]) -> str:
+    """ "past 7 days (observed)" over its days, "18 May – 24 May"."""
+    first, last = row.get("first"), row.get("last")
+    if first is None or last is None or pd.isna(first) or pd.isna(last):
+        return str(row["period"])
+    return f"{row['period']}\n{pd.Timestamp(first):%d %b} – {pd.Timestamp(last):%d %b}"
+
+
 def weather_chart(weather: pd.DataFrame) -> str | None:
-    """Rain of the past week and of the forecast against normal, side by side."""
+    """Rain of the observed days and of the forecast's days against normal, side by side, each
+    period named with its days."""
     if weather.empty or weather["rain_mm"].isna().all():
         return None
     with plt.rc_context(STYLE):
@@ -84,7 +94,7 @@ def weather_chart(weather: pd.DataFrame) -> str | None:
             color="#c9c9c9",
             label="normal",
         )
-        axes.set_xticks(x, list(weather["period"]))
+        axes.set_xticks(x, [_period_label(row) for row in weather.to_dict(orient="records")])
         axes.set_ylabel("rain, mm")
         axes.legend(frameon=False)
         figure.tight_layout()

@@ -14,7 +14,13 @@ import jinja2
 import pandas as pd
 
 from agri_app.report import charts
-from agri_app.report.build import FarmReport, ReportWeek
+from agri_app.report.build import (
+    NDVI_NOISE,
+    WEATHER_PERIOD_DAYS,
+    FarmReport,
+    ReportWeek,
+    plural,
+)
 
 TEMPLATES = Path(__file__).parent / "templates"
 DASH = "–"
@@ -69,6 +75,7 @@ def environment() -> jinja2.Environment:
     env.filters["day"] = _day
     env.filters["gain"] = _gain
     env.filters["text"] = _text
+    env.filters["plural"] = lambda n, word: plural(int(n), word)
     return env
 
 
@@ -102,6 +109,8 @@ def farm_html(report: FarmReport) -> str:
             freshness=_rows(report.freshness),
             outlook_chart=charts.outlook_chart(report.outlook),
             weather_chart=charts.weather_chart(report.weather),
+            weather_days=WEATHER_PERIOD_DAYS,
+            ndvi_noise=NDVI_NOISE,
         )
     )
 

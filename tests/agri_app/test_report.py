@@ -20,8 +20,20 @@ from agri_app.advice_service import stored_advice
 from agri_app.cli import app as cli_app
 from agri_app.cli_models import models_app
 from agri_app.cli_report import report_app
-from agri_app.report.build import condition_class, field_actions, parse_week, yield_outlook
-from agri_app.report.render import _gain, _num
+from agri_app.report import build
+from agri_app.report.build import (
+    CANOPY_NOT_ESTABLISHED,
+    FarmReport,
+    condition_class,
+    crop_condition,
+    field_actions,
+    latest_week,
+    parse_week,
+    plural,
+    weather_summary,
+    yield_outlook,
+)
+from agri_app.report.render import _gain, _num, cooperative_html, farm_html
 from agri_app.settings import Settings
 from pipelines.sources.bundle import read_bundle
 from pipelines.store import storage
@@ -146,6 +158,282 @@ def test_field_actions_one_line_per_action() -> None:
     ]
     assert actions["gain_t_ha"][:2].tolist() == [0.8, 0.3]
     assert "20 % below this field's usual 10.0 t/ha" in actions["reason"][2]
+
+
+@pytest.mark.parametrize(
+    ("reference", "expected"),
+    [
+        ("2026-05-25", "2026-W21"),  # a Monday: the week before it is complete
+        ("2026-05-24", "2026-W20"),  # a Sunday: W21 is issued tomorrow
+        ("2026-06-01", "2026-W22"),
+        ("2027-01-04", "2026-W53"),
+    ],
+)
+def test_the_latest_week_with_data_is_issued_on_or_before_the_data_end(
+    reference: str, expected: str
+) -> None:
+    week = latest_week(pd.Timestamp(reference))
+    assert week.label == expected
+    assert week.issued <= pd.Timestamp(reference) < week.issued + pd.Timedelta(days=7)
+
+
+@pytest.mark.parametrize(
+    ("count", "word", "expected"),
+    [(0, "field", "0 fields"), (1, "field", "1 field"), (2, "probe", "2 probes")],
+)
+def test_plural(count: int, word: str, expected: str) -> None:
+    assert plural(count, word) == expected
+
+
+def test_the_cooperative_summary_says_1_field_not_1_fields() -> None:
+    week = parse_week(WEEK)
+    actions = pd.DataFrame(
+        [
+            {
+                "farm": "Hoeve",
+                "irrigate": 1,
+                "nitrogen": 2,
+                "n_total_kg": 40.0,
+                "scout": 0,
+                "nothing": 1,
+            }
+        ]
+    )
+    quality = pd.DataFrame(
+        [{"farm": "Hoeve", "satellite_gaps": 1, "sensors_silent": 1, "sensors_flagged": 2}]
+    )
+    html = cooperative_html("coop", "Coop", week, actions, pd.DataFrame(), quality)
+    cells = re.findall(r'<td class="n">([^<]*)</td>', html)
+    assert "1 fields" not in html and "1 probes" not in html
+    assert cells[:5] == ["1 field", "2 fields", "40 kg N", "0 fields", "1 field"]
+    assert cells[5:] == ["1 field", "1 probe", "2 probes"]
+
+
+def _sown_curve(days_after_sowing: np.ndarray) -> np.ndarray:
+    """A crop's NDVI rise: bare soil 0.15 to a 0.85 canopy, half-way 45 days after sowing."""
+    return 0.15 + 0.7 / (1.0 + np.exp(-(days_after_sowing - 45.0) / 8.0))
+
+
+def _condition_inputs(
+    days_after_sowing: int, offset: float, past_spread: float = 0.0
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.Timestamp]:
+    """One maize field sown on 1 May of 2021-2026, NDVI every 5 days following `_sown_curve`
+    (past seasons shifted by ±`past_spread` in turn), this season's by `offset`."""
+    as_of = pd.Timestamp("2026-05-01") + pd.Timedelta(days=days_after_sowing)
+    seasons = pd.DataFrame(
+        {
+            "field_id": "M1",
+            "season": range(2021, 2027),
+            "crop": "grain_maize",
+            "sowing_date": [pd.Timestamp(f"{y}-05-01") for y in range(2021, 2027)],
+            "harvest_date": [pd.Timestamp(f"{y}-10-15") for y in range(2021, 2026)] + [pd.NaT],
+        }
+    )
+    rows = []
+    for year in range(2021, 2027):
+        sowing = pd.Timestamp(f"{year}-05-01")
+        days = np.arange(0, 170, 5)
+        shift = offset if year == 2026 else past_spread * (1 if year % 2 else -1)
+        ndvi = _sown_curve(days) + shift
+        for day, value in zip(days, ndvi, strict=True):
+            rows.append(
+                {
+                    "field_id": "M1",
+                    "date": sowing + pd.Timedelta(days=int(day)),
+                    "ndvi_mean": float(value),
+                    "cloud_free_fraction": 1.0,
+                }
+            )
+    satellite = pd.DataFrame(rows)
+    advice = pd.DataFrame({"field_id": ["M1"], "season": [2026], "crop": ["grain_maize"]})
+    return advice, seasons, satellite, as_of
+
+
+@pytest.mark.parametrize(
+    ("days_after_sowing", "offset", "past_spread", "expected"),
+    [
+        # Just emerged: past seasons were far below their peak at this stage, so a 0.03 (or
+        # even a 0.1) difference says nothing about the crop yet (the issue's "poor" maize).
+        (20, -0.03, 0.0, CANOPY_NOT_ESTABLISHED),
+        (20, +0.03, 0.0, CANOPY_NOT_ESTABLISHED),
+        (30, -0.10, 0.0, CANOPY_NOT_ESTABLISHED),
+        # Established canopy: a difference within the noise is normal, whatever its percent.
+        (70, -0.04, 0.0, "normal"),
+        (70, +0.045, 0.0, "normal"),
+        (70, -0.20, 0.0, "poor"),
+        (70, +0.10, 0.0, "good"),
+        # Past seasons that scatter by 0.08 make a 0.07 difference noise too.
+        (70, -0.07, 0.08, "normal"),
+    ],
+)
+def test_crop_condition_only_from_an_established_canopy_and_beyond_the_noise(
+    days_after_sowing: int, offset: float, past_spread: float, expected: str
+) -> None:
+    condition = crop_condition(*_condition_inputs(days_after_sowing, offset, past_spread))
+    assert condition["condition"].tolist() == [expected]
+    share = float(condition["canopy_share"].iloc[0])
+    assert (share >= build.CANOPY_ESTABLISHED_SHARE) == (days_after_sowing >= 45)
+
+
+def test_the_rain_of_the_observed_week_stands_beside_seven_forecast_days() -> None:
+    week = parse_week(WEEK)
+    days = pd.date_range("2020-01-01", week.issued)
+    weather = pd.DataFrame(
+        {
+            "station_id": "S",
+            "date": days,
+            "tmin_degc": 8.0,
+            "tmax_degc": 18.0,
+            "precip_mm": 1.0,
+        }
+    )
+    issued = [week.issued - pd.Timedelta(days=2), week.issued]
+    forecast = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "station_id": "S",
+                    "issued_date": day,
+                    "date": pd.date_range(day, periods=14),
+                    "tmin_degc": 10.0,
+                    "tmax_degc": 20.0,
+                    "precip_mm": 2.0,
+                }
+            )
+            for day in issued
+        ],
+        ignore_index=True,
+    )
+    table = weather_summary(weather, forecast, "S", week)
+    spans = [(row.last - row.first).days + 1 for row in table.itertuples()]
+    assert spans == [7, 7]
+    assert table["period"].tolist() == ["past 7 days (observed)", "next 7 days (forecast)"]
+    assert table["first"].iloc[1] == week.issued
+    assert table["rain_mm"].tolist() == [7.0, 14.0]  # 7 days of 1 mm beside 7 days of 2 mm
+    assert table["rain_normal_mm"].iloc[1] == pytest.approx(7.0)
+    # A forecast shorter than a week is named for what it is.
+    short = forecast[forecast["date"] < week.issued + pd.Timedelta(days=4)]
+    assert weather_summary(weather, short, "S", week)["period"].iloc[1] == "next 4 days (forecast)"
+
+
+def _wide_farm_report() -> FarmReport:
+    """A farm report with the longest values the tables hold: field-mean forecasts, long field
+    ids and names, every column filled."""
+    week = parse_week(WEEK)
+    ids = [f"farm-lingehoeve-{k:02d}" for k in range(1, 6)]
+    crop = "winter_wheat"
+    outlook = pd.DataFrame(
+        {
+            "field_id": ids,
+            "crop": crop,
+            "p10": 8.13,
+            "p50": 10.27,
+            "p90": 12.44,
+            "last_season": 11.02,
+            "mean_5": 10.55,
+            "change_week": -0.31,
+            "source": ["field mean", "model", "field mean", "model", "model"],
+        }
+    )
+    actions = pd.DataFrame(
+        {
+            "field_id": ids,
+            "crop": crop,
+            "kind": "nitrogen",
+            "action": "apply 40 kg N/ha",
+            "reason": "120 kg N/ha applied so far; the season needs 160 kg N/ha in total",
+            "gain_t_ha": 0.31,
+        }
+    )
+    weather = pd.DataFrame(
+        {
+            "period": ["past 7 days (observed)", "next 7 days (forecast)"],
+            "first": [week.start, week.issued],
+            "last": [week.end, week.issued + pd.Timedelta(days=6)],
+            "rain_mm": [12.0, 3.0],
+            "rain_normal_mm": [14.0, 13.0],
+            "temp_degc": [14.2, 16.1],
+            "temp_normal_degc": [13.0, 13.4],
+        }
+    )
+    condition = pd.DataFrame(
+        {
+            "field_id": ids,
+            "crop": crop,
+            "ndvi": 0.81,
+            "ndvi_past": 0.78,
+            "ndvi_change_pct": 3.8,
+            "canopy_share": 0.9,
+            "ndvi_noise": 0.05,
+            "condition": "normal",
+        }
+    )
+    water = pd.DataFrame(
+        {
+            "field_id": ids,
+            "crop": crop,
+            "depletion_mm": 42.0,
+            "raw_mm": 55.0,
+            "reaches_raw_date": week.issued + pd.Timedelta(days=3),
+            "irrigation_mm": 25.0,
+            "irrigation_date": week.issued + pd.Timedelta(days=3),
+            "state": "irrigate",
+        }
+    )
+    quality = pd.DataFrame(
+        {"field_id": ids[:1], "problem": ["satellite gap"], "detail": ["no cloud-free image"]}
+    )
+    freshness = pd.DataFrame(
+        {
+            "source": ["weather", "satellite", "soil probes"],
+            "last_date": [week.end, week.end, week.end],
+            "days_old": [1.0, 1.0, 1.0],
+        }
+    )
+    return FarmReport(
+        farm_id="farm-lingehoeve",
+        farm_name="Lingehoeve",
+        cooperative_name="Coöperatie Betuwe",
+        week=week,
+        freshness=freshness,
+        summary="This week: apply nitrogen on 5 fields.",
+        actions=actions,
+        weather=weather,
+        condition=condition,
+        outlook=outlook,
+        water=water,
+        quality=quality,
+        quality_note=build.quality_note(quality),
+    )
+
+
+def _overflow_pt(html: str) -> list[tuple[int, str, float]]:
+    """(page, text, how far it reaches past the page's content box, in CSS px) of every text
+    of `html` laid out by WeasyPrint, the PDF's renderer, that runs past the right margin."""
+    import weasyprint
+
+    document = weasyprint.HTML(string=html).render()
+    found = []
+    for number, page in enumerate(document.pages, start=1):
+        box = page._page_box
+        right = box.content_box_x() + box.width
+
+        def walk(node: object) -> object:
+            yield node
+            for child in getattr(node, "children", None) or []:
+                yield from walk(child)
+
+        for node in walk(box):
+            text = getattr(node, "text", None)
+            if text and node.position_x + node.width > right + 0.5:  # type: ignore[attr-defined]
+                found.append((number, text, node.position_x + node.width - right))  # type: ignore[attr-defined]
+    return found
+
+
+def test_no_table_of_the_farm_report_runs_off_the_page() -> None:
+    html = farm_html(_wide_farm_report())
+    assert "Change since last week" in html
+    assert _overflow_pt(html) == []
 
 
 # ----------------------------------------------------------------------------- end to end

@@ -1,4 +1,7 @@
-"""Models: skill against baselines, interval coverage, feature importance, training data."""
+"""Models: how good the yield forecast is, in an agronomist's words. Every figure is measured on
+seasons (or farms) the model did not see; the developer's tables stay under "Technical details"."""
+
+from __future__ import annotations
 
 from typing import Any
 
@@ -6,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from agri_app.app import data, session
+from agri_app.app.text import escape_markdown
 
 session.require_scope()
 st.title("Models")
@@ -17,65 +21,180 @@ if not versions:
     )
     st.stop()
 
+
+def _trained(meta: dict[str, Any]) -> pd.Timestamp | None:
+    for key in ("created_utc", "created_at", "trained_at"):
+        value = meta.get(key)
+        if value:
+            try:
+                return pd.Timestamp(str(value))
+            except ValueError:
+                continue
+    return None
+
+
+def _version_label(version: str) -> str:
+    trained = _trained(dict(versions)[version])
+    return f"trained {trained:%d %b %Y %H:%M} UTC" if trained is not None else version
+
+
+def _crop(name: object) -> str:
+    return str(name).replace("_", " ").capitalize()
+
+
 labels = [v for v, _ in versions]
-chosen = st.selectbox("Model version", labels, key="model_version")
+chosen = st.selectbox(
+    "Model", labels, format_func=_version_label, key="model_version", help="Newest first."
+)
 meta: dict[str, Any] = dict(versions)[chosen]
 if "error" in meta:
     st.error(f"{meta['error']}; retrain with `agri train`.")
     st.stop()
 
+trained = _trained(meta)
+crops = meta.get("crops") or {}
+seasons = sorted({int(s) for c in crops.values() for s in c.get("training_seasons") or []})
 c1, c2, c3 = st.columns(3)
-c1.metric("Trained", str(meta.get("created_at") or meta.get("trained_at") or "–")[:19])
-data_hash = str(meta.get("training_data_sha256") or meta.get("data_sha256") or "–")
-c2.metric("Training data hash", data_hash[:12])
-c3.metric("Crops", ", ".join(meta.get("crops", {})) if meta.get("crops") else "–")
-st.caption(f"Full training-data hash: {data_hash}")
+c1.metric("Trained", f"{trained:%d %b %Y}" if trained is not None else "-")
+c2.metric("Seasons learned from", f"{seasons[0]}–{seasons[-1]}" if seasons else "-")
+c3.metric("Crops", ", ".join(_crop(c) for c in crops) if crops else "-")
 
 
-def _frame(value: Any) -> pd.DataFrame | None:
-    """A metrics block as a table: a list of records or a mapping of mappings."""
-    if isinstance(value, list) and value and isinstance(value[0], dict):
-        return pd.DataFrame(value)
-    if isinstance(value, dict) and value:
-        if all(isinstance(v, dict) for v in value.values()):
-            return pd.DataFrame(value).T.reset_index(names="key")
-        return pd.DataFrame([value])
-    return None
+def _stage(point: object) -> str:
+    text = str(point)
+    return "at harvest" if text == "harvest" else f"{text} into the season"
 
 
-metrics = meta.get("metrics", {})
-sections = {
-    "Skill against baselines (leave-one-season-out)": ("skill", "loso", "evaluation"),
-    "Skill against baselines (leave-farm-out)": ("skill_leave_farm_out",),
-    "Interval coverage": ("coverage", "interval_coverage"),
-    "Feature importance": ("feature_importance", "importance"),
+def _verdict(serves: str, skill: float) -> str:
+    if serves == "field mean":
+        return "no better than the field's average yet: the average is served"
+    return f"better than the field's own average by {round(100 * skill)} %"
+
+
+def skill_rows(table: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
+    """The served-skill table of `models.evaluate.held_out_skill` in words, one row per crop and
+    stage: what is served and how it compares, its typical error in t/ha, how often the 80 %
+    range held the yield."""
+    rmse = {
+        (str(r["crop"]), str(r["forecast_point"])): (
+            float(r.get("model_rmse_t_ha", float("nan"))),
+            float(r.get("field_mean_rmse_t_ha", float("nan"))),
+        )
+        for r in raw.to_dict(orient="records")
+    }
+    rows = []
+    for r in table.to_dict(orient="records"):
+        crop, point, serves = str(r["crop"]), str(r["forecast_point"]), str(r["serves"])
+        model_rmse, mean_rmse = rmse.get((crop, point), (float("nan"), float("nan")))
+        error = model_rmse if serves == "model" else mean_rmse
+        rows.append(
+            {
+                "crop": crop,
+                "Stage": _stage(point),
+                "Forecast served": _verdict(serves, float(r["skill_vs_field_mean"])),
+                "Typical error (t/ha)": error,
+                "80 % range held the yield (%)": 100 * float(r["served_coverage_p10_p90"]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+COLUMNS = {
+    "Stage": st.column_config.TextColumn("Stage", width="small", pinned=True),
+    "Forecast served": st.column_config.TextColumn("Forecast served", width="large"),
+    "Typical error (t/ha)": st.column_config.NumberColumn(
+        "Typical error (t/ha)", format="%.1f", width="small"
+    ),
+    "80 % range held the yield (%)": st.column_config.NumberColumn(
+        "80 % range held (%)", format="%.0f", width="small"
+    ),
 }
-shown = False
-for title, keys in sections.items():
-    for key in keys:
-        block = metrics.get(key) if isinstance(metrics, dict) else None
-        block = block if block is not None else meta.get(key)
-        table = _frame(block)
-        if table is not None:
-            st.subheader(title)
-            st.dataframe(table, hide_index=True, key=f"table_{key}")
-            shown = True
-            break
-if not shown:
-    table = _frame(metrics)
-    if table is not None:
-        st.subheader("Metrics")
-        st.dataframe(table, hide_index=True, key="table_metrics")
-    else:
-        st.info("This model's metadata holds no metrics; retrain with `agri train`.")
-st.caption(
-    "RMSE and yields in t/ha at the crop's standard moisture; skill = 1 − RMSE_model / "
-    "RMSE_baseline; coverage: share of held-out field-seasons inside the 80 % interval, "
-    "averaged over the seasons (field_mean_coverage: of the field-mean fallback's interval). "
-    "serves: where the model's leave-one-season-out skill against the field mean is below "
-    "min_skill_vs_field_mean, the advice serves the field's own mean ('no better than this "
-    "field's average yet'). Leave-farm-out: each farm forecast by models trained on the other "
-    "farms' fields in the same seasons."
-)
-with st.expander("Full metadata.json"):
-    st.json(meta)
+
+
+def show_skill(rows: pd.DataFrame, key: str) -> None:
+    for crop, group in rows.groupby("crop", sort=True):
+        st.markdown(f"**{escape_markdown(_crop(crop))}**")
+        st.dataframe(
+            group.drop(columns="crop"),
+            hide_index=True,
+            column_config=COLUMNS,
+            key=f"{key}_{crop}",
+        )
+
+
+metrics = meta.get("metrics") or {}
+try:
+    from models.evaluate import held_out_skill
+
+    served = held_out_skill(meta)
+except (KeyError, ValueError, TypeError) as exc:
+    served = {}
+    st.warning(f"This model's skill tables cannot be read ({exc}); retrain with `agri train`.")
+min_skill = float((meta.get("settings") or {}).get("min_skill_vs_field_mean", 0.15))
+
+st.subheader("How good is the yield forecast?")
+season_table = served.get("leave_one_season_out", pd.DataFrame())
+if season_table.empty:
+    st.info("This model's metadata holds no skill table; retrain with `agri train`.")
+else:
+    show_skill(skill_rows(season_table, pd.DataFrame(metrics.get("skill") or [])), "skill")
+    st.caption(
+        "Measured on past seasons the model did not see when it was trained (each season in "
+        "turn held out). Stage: how far the crop is through its season in thermal time. "
+        "Forecast served: \"better than the field's own average by 25 %\" means the model's "
+        "typical error is 25 % smaller than that of forecasting the field's own past mean "
+        f"yield. Where the model is not at least {round(100 * min_skill)} % better, the app "
+        "serves the field's average instead and says so next to the number. Typical error: "
+        "the root-mean-square error of what is served, in t/ha at the crop's standard "
+        "moisture. 80 % range held: how often the harvested yield fell inside the forecast's "
+        "80 % range (about 80 % is right; much less means the range is too narrow)."
+    )
+
+farm_table = served.get("leave_farm_out", pd.DataFrame())
+if not farm_table.empty:
+    with st.expander("On farms the model has not seen"):
+        show_skill(
+            skill_rows(farm_table, pd.DataFrame(metrics.get("skill_leave_farm_out") or [])),
+            "farm_skill",
+        )
+        st.caption(
+            "Each farm forecast by a model trained on the other farms' fields in the same "
+            "seasons: how the forecast would do on a farm that joins the cooperative."
+        )
+
+importance = pd.DataFrame(metrics.get("feature_importance") or [])
+if not importance.empty and {"crop", "feature", "gain_share"} <= set(importance.columns):
+    from models.explain import WORDING
+
+    st.subheader("What the forecast looks at most")
+    for crop, group in importance.groupby("crop", sort=True):
+        top = group.nlargest(8, "gain_share")
+        st.markdown(f"**{escape_markdown(_crop(crop))}**")
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "What": [
+                        WORDING[f].label if f in WORDING else f.replace("_", " ")
+                        for f in top["feature"]
+                    ],
+                    "Share (%)": 100 * top["gain_share"].astype(float),
+                }
+            ),
+            hide_index=True,
+            column_config={
+                "What": st.column_config.TextColumn("What", width="medium"),
+                "Share (%)": st.column_config.ProgressColumn(
+                    "Share of the model's splits (%)", format="%.0f", min_value=0, max_value=100
+                ),
+            },
+            key=f"importance_{crop}",
+        )
+    st.caption(
+        "The share of each input in the model's decisions (LightGBM split gain), largest first. "
+        "A large share says the model leans on it, not that it raises or lowers the yield."
+    )
+
+with st.expander("Technical details"):
+    data_hash = str(meta.get("training_data_sha256") or "-")
+    st.text(f"Version {chosen}\nTraining data SHA-256 {data_hash}")
+    st.json(meta, expanded=False)
