@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from agri_app.app import data
+from agri_app.settings import Settings
 from pipelines.store.access import Scope
 
 TRAIN_HINT = "No trained model in this workspace yet: run `agri train`, then reload this page."
@@ -178,3 +181,146 @@ def _live_refresh_banner(scope: Scope) -> None:
     st.session_state["_refresh_seen"] = True
     field_advice.clear()
     st.rerun(scope="app")
+
+
+# ---- the stored advice in the pages' words
+
+# One stored advice row, as `DataFrame.to_dict` gives it.
+AdviceRow = Mapping[Any, Any]
+FIELD_MEAN = "field mean"
+FIELD_MEAN_NOTE = "no better than this field's average"
+
+
+def as_number(value: Any) -> float | None:
+    """`value` as a float, None when missing or not a number."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if pd.isna(number) else number
+
+
+def reason_list(row: AdviceRow) -> list[str]:
+    """The stored reasons of one advice row, one per item (the drivers listed apart)."""
+    reasons = row.get("reasons")
+    if not isinstance(reasons, str) or not reasons:
+        return []
+    out = []
+    for reason in reasons.split(" | "):
+        reason = reason.split("; drivers:")[0]
+        if reason and not reason.startswith("drivers:"):
+            out.append(reason)
+    return out
+
+
+@dataclass(frozen=True)
+class NitrogenText:
+    """What the N card says: a headline (the metric) and the one stored reason about N."""
+
+    headline: str
+    detail: str
+    advised: bool
+
+
+def nitrogen_text(row: AdviceRow) -> NitrogenText:
+    """The N advice of a stored row in one consistent statement.
+
+    The stored reasons hold exactly one sentence about N ("apply … now", "no N advice …" or
+    "no more N: …"); the headline follows it, so a "no N advice" never stands next to a
+    recommended season total (the total is part of the "apply" sentence only)."""
+    rate = as_number(row.get("n_rate_now_kg_ha"))
+    about_n = [
+        r
+        for r in reason_list(row)
+        if (r.startswith("apply ") and "kg N/ha" in r) or r.startswith(("no N advice", "no more N"))
+    ]
+    detail = about_n[0] if about_n else ""
+    if rate is not None and rate > 0:
+        return NitrogenText(f"{rate:.0f} kg N/ha now", detail, True)
+    if detail.startswith("no N advice"):
+        return NitrogenText("no advice", detail, False)
+    if detail.startswith("no more N") or rate == 0:
+        return NitrogenText("none now", detail, False)
+    return NitrogenText("-", detail, False)
+
+
+def action_text(row: AdviceRow) -> str:
+    """The overview's "to do" cell: what to do this week, "nothing" or "-" (no advice)."""
+    status = row.get("status")
+    if not isinstance(status, str) or status in ("no-season", "no-model"):
+        return "-"
+    todo = []
+    rate = as_number(row.get("n_rate_now_kg_ha"))
+    if rate is not None and rate > 0:
+        todo.append(f"apply {rate:.0f} kg N/ha")
+    mm = as_number(row.get("irrigation_mm"))
+    if mm is not None and mm > 0:
+        when = row.get("irrigation_date")
+        by = f" by {pd.Timestamp(when):%d %b}" if when is not None and pd.notna(when) else ""
+        todo.append(f"irrigate {mm:.0f} mm{by}")
+    if not todo:
+        return "watch" if status == "watch" else "nothing to do"
+    return "; ".join(todo)
+
+
+def yield_text(row: AdviceRow) -> str:
+    """ "7.8 t/ha (6.9–8.6)", with "(field mean)" when the model is no better than the field's
+    own average at this stage; "-" without a forecast."""
+    p50 = as_number(row.get("yield_p50_t_ha"))
+    if p50 is None:
+        return "-"
+    p10, p90 = as_number(row.get("yield_p10_t_ha")), as_number(row.get("yield_p90_t_ha"))
+    text = f"{p50:.1f}"
+    if p10 is not None and p90 is not None:
+        text += f" ({p10:.1f}–{p90:.1f})"
+    if row.get("yield_source") == FIELD_MEAN:
+        text += f": {FIELD_MEAN_NOTE}"
+    return text
+
+
+def assumptions(
+    row: AdviceRow, crop: AdviceRow | None, settings: Settings
+) -> list[tuple[str, str]]:
+    """(what, value) pairs behind one field's advice: the stored row's own numbers, the crop
+    table's prices and caps and the settings' N price and irrigation system."""
+
+    def fmt(value: object, pattern: str, missing: str = "-") -> str:
+        number = as_number(value)
+        return missing if number is None else pattern.format(number)
+
+    crop = crop or {}
+    cap = settings.n_cap_kg_ha
+    items = [
+        (
+            "Advice date",
+            f"{pd.Timestamp(row['as_of']):%d %b %Y}" if pd.notna(row.get("as_of")) else "-",
+        ),
+        (
+            "Yield forecast from",
+            "this field's own mean yield (the model did not beat it on held-out seasons at "
+            "this stage)"
+            if row.get("yield_source") == FIELD_MEAN
+            else "the yield model (80 % interval: P10–P90)",
+        ),
+        ("Yield moisture basis", fmt(row.get("yield_moisture_pct"), "{:.1f} %")),
+        ("Season's thermal time so far", fmt(row.get("season_progress_pct"), "{:.0f} %")),
+        ("Grain price", fmt(crop.get("grain_price_eur_t"), "{:.0f} EUR/t")),
+        ("Nitrogen price", f"{settings.n_price_eur_per_kg_n:.2f} EUR/kg N"),
+        ("N already applied this season", fmt(row.get("n_applied_kg_ha"), "{:.0f} kg N/ha")),
+        ("Crop's N maximum per season", fmt(crop.get("n_max_kg_ha"), "{:.0f} kg N/ha")),
+        ("Regulatory N cap", "none set" if cap is None else f"{cap:.0f} kg N/ha"),
+        ("Largest single N dose", fmt(crop.get("n_max_single_dose_kg_ha"), "{:.0f} kg N/ha")),
+        (
+            "N pays until",
+            fmt(crop.get("n_last_useful_progress"), "{:.0%} of the season's thermal time"),
+        ),
+        ("Irrigation application efficiency", f"{settings.irrigation_efficiency:.0%}"),
+        ("Largest irrigation pass", f"{settings.irrigation_max_mm:.0f} mm"),
+        ("Irrigation cost", f"{settings.irrigation_cost_eur_per_mm_ha:.2f} EUR/mm/ha"),
+        (
+            "Smallest yield at stake worth irrigating",
+            f"{settings.irrigation_min_yield_at_stake_t_ha:.2f} t/ha",
+        ),
+        ("Rain expected within", f"{settings.irrigation_rain_window_days} days counts"),
+    ]
+    return items

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable
 from datetime import date
 
+import pandas as pd
 from streamlit.testing.v1 import AppTest
 
+from agri_app.app import overview_table
 from pipelines.store import storage
 from pipelines.store.reports import record_report
+
+
+def _deck(at: AppTest) -> dict:  # type: ignore[type-arg]
+    return json.loads(at.get("deck_gl_json_chart")[0].proto.json)
 
 
 def test_overview_shows_visible_fields_map_and_table(signed_in: Callable[..., AppTest]) -> None:
@@ -19,17 +26,42 @@ def test_overview_shows_visible_fields_map_and_table(signed_in: Callable[..., Ap
     assert metrics["Fields"] == "3"
     assert metrics["Farms"] == "2"
     table = at.dataframe[0].value
-    assert list(table["Field"]) == ["A1", "A2", "B1"]
-    assert "Yield P50 (t/ha)" not in table.columns  # no model: no blank forecast columns
-    assert at.get("deck_gl_json_chart")
+    assert list(table["ID"]) == ["A1", "A2", "B1"]
+    # key columns first; no model: no blank forecast columns
+    assert list(table.columns[:4]) == ["Field", "Status", "Stage", "Crop"]
+    assert "Yield P50 (t/ha)" not in table.columns
+    assert at.dataframe[0].proto.placeholder == "-"  # missing cells read "-", never "None"
+    # the growth stage from thermal time: maize sown in May, wheat sown the autumn before
+    stages = dict(zip(table["ID"], table["Stage"], strict=True))
+    assert stages["A1"].startswith("development (") and stages["A2"].startswith("development (")
+    # every header with a number in it names its unit
+    assert {"Area (ha)", "Last sensor (UTC)"} <= set(table.columns)
     assert any("agri train" in i.value for i in at.info)
+    # the map: a legend in the map's colours, and a tooltip with the stage and what to do
+    legend = next(m.value for m in at.markdown if "nothing to do (0)" in m.value)
+    assert "rgba(170,170,170" in legend and "no forecast (3)" in legend
+    tooltip = json.loads(at.get("deck_gl_json_chart")[0].proto.tooltip)["text"]
+    assert "To do: {todo}" in tooltip and "{stage}" in tooltip
+    deck = _deck(at)
+    polygon = deck["layers"][0]["data"][0]
+    assert polygon["status"].startswith("no forecast") and polygon["todo"] == "-"
+    assert at.get("download_button")[0].proto.label == "Download the table (CSV)"
 
 
-def test_member_sees_only_their_farm(signed_in: Callable[..., AppTest]) -> None:
+def test_member_sees_only_their_farm_under_its_own_name(signed_in: Callable[..., AppTest]) -> None:
     at = signed_in("member-b")
-    assert list(at.dataframe[0].value["Field"]) == ["B1"]
+    assert at.title[0].value == "Farm B"
+    assert any(c.value == "Member of Test cooperative" for c in at.caption)
+    assert list(at.dataframe[0].value["ID"]) == ["B1"]
     assert {m.label: m.value for m in at.metric}["Fields"] == "1"
     assert at.selectbox(key="open_field").options == ["B1 · Field B1"]
+    assert [row["field"] for row in _deck(at)["layers"][0]["data"]] == ["Field B1 (B1)"]
+
+
+def test_agronomist_sees_the_cooperative(signed_in: Callable[..., AppTest]) -> None:
+    at = signed_in("agro")
+    assert at.title[0].value == "Test cooperative"
+    assert list(at.dataframe[0].value["ID"]) == ["A1", "A2", "B1"]
 
 
 def test_open_field_button_goes_to_field_page(signed_in: Callable[..., AppTest]) -> None:
@@ -53,12 +85,12 @@ def test_field_page_renders_curves_and_water(signed_in: Callable[..., AppTest]) 
         ]
 
     # A1 grows maize now and had wheat before: no same-crop past season to compare with
-    assert y_titles()[:2] == ["Root-zone depletion (mm)", "Water (mm/day)"]
+    assert y_titles()[:2] == ["Depletion (mm)", "Water (mm/day)"]
     assert any("No satellite observation" in i.value for i in at.info)
     assert any("FAO-56 soil water balance of season 2025" in c.value for c in at.caption)
     at.checkbox(key="canopy_same_crop").uncheck()
     at.run()
-    assert y_titles()[0] == "NDVI (–)"
+    assert y_titles()[0] == "NDVI (-)"
     assert any("agri train" in i.value for i in at.info)
     # widgets drive the page: another field, then the NDRE curve
     at.selectbox(key="field_select").set_value("B1")
@@ -230,12 +262,42 @@ def test_a_field_mean_forecast_says_so_on_the_overview_and_the_field_page(
     engine.dispose()
 
     at = signed_in("admin")
-    table = at.dataframe[0].value.set_index("Field")
-    assert table.loc["A2", "Yield from"] == "field mean"
+    shown = at.dataframe[0].value
+    table = shown.set_index("ID")
+    assert table.loc["A2", "Yield from"] == "field mean: model no better than this field's average"
     assert any("Yield from: the model, or the field's own mean" in c.value for c in at.caption)
+    assert table.loc["A2", "To do this week"] in ("nothing to do", "watch") or (
+        table.loc["A2", "To do this week"].startswith(("apply", "irrigate"))
+    )
+    assert list(shown.columns[:3]) == ["Field", "Status", "To do this week"]
+    # the CSV: the shown table, rounded as shown, units in the headers, "-" for missing
+    csv = overview_table.csv_bytes(shown).decode()
+    header = csv.splitlines()[0]
+    assert "Yield P50 (t/ha)" in header and "N now (kg N/ha)" in header
+    assert "Irrigation (mm)" in header and "Area (ha)" in header
+    rows = pd.read_csv(io.StringIO(csv), dtype=str).set_index("ID")
+    p50 = rows.loc["A2", "Yield P50 (t/ha)"]
+    assert p50 == f"{float(p50):.1f}"  # one decimal, as on the page: never 8.562787760850227
+    assert "None" not in csv and "nan" not in csv
+    assert rows.loc["A2", "Status"] in ("act", "watch", "ok")  # no coloured dot in the file
     at.selectbox(key="open_field").set_value("A2")
     at.button(key="open_field_button").click()
     at.run()
     assert not at.exception, at.exception
-    assert any("No better than this field's average yet" in c.value for c in at.caption)
+    assert {m.label for m in at.metric} >= {"P50 (field mean)", "Apply"}
+    assert any("No better than this field's average yet" in m.value for m in at.markdown)
     assert any("no better than this field's average yet: serving" in m.value for m in at.markdown)
+    assert any(m.value.startswith("**Growth stage:** development (") for m in at.markdown)
+    # the assumptions behind the numbers, on demand
+    assert at.expander[0].label == "Assumptions behind this advice"
+    assumptions = at.expander[0].dataframe[0].value.set_index("Assumption")["Value"]
+    assert assumptions["Nitrogen price"] == "1.10 EUR/kg N"
+    assert assumptions["Irrigation application efficiency"] == "75%"
+    assert assumptions["Grain price"] == "220 EUR/t"
+    assert assumptions["Yield forecast from"].startswith("this field's own mean yield")
+    # the N card never contradicts itself
+    texts = [c.value for c in at.caption] + [m.value for m in at.markdown]
+    nitrogen = next(m.value for m in at.metric if m.label == "Apply")
+    if any("no N advice" in t for t in texts):
+        assert nitrogen == "no advice"
+        assert not any("Season total recommended" in t for t in texts)

@@ -7,27 +7,26 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
-from agri_app.app import advice_source, data, pages, session
+from agri_app.app import advice_source, data, overview_table, pages, session
+from agri_app.app.text import escape_markdown
 
-# RGBA per advice status; grey when there is no forecast.
+# RGBA per advice status, the same hues as the table's status dots; grey: no forecast.
 STATUS_COLOURS = {
-    "act": [214, 96, 77, 190],
-    "watch": [230, 171, 2, 180],
-    "ok": [77, 146, 33, 170],
-    "no forecast": [150, 150, 150, 150],
-}
-STATUS_TEXT = {
-    "act": "act",
-    "watch": "watch",
-    "ok": "ok",
-    "no-season": "no forecast",
-    "no-model": "no forecast",
+    "act": [214, 39, 40, 200],
+    "watch": [255, 140, 0, 190],
+    "ok": [44, 160, 44, 180],
+    "no forecast": [170, 170, 170, 160],
 }
 
 scope = session.require_scope()
 coop = data.cooperative(scope)
-st.title(str(coop["cooperative_name"]))
 fields = data.fields(scope)
+if scope.role == "member" and not fields.empty:
+    # A member's page is their farm's: its name as the title, the cooperative under it.
+    st.title(", ".join(escape_markdown(n) for n in dict.fromkeys(fields["farm_name"])))
+    st.caption(f"Member of {escape_markdown(coop['cooperative_name'])}")
+else:
+    st.title(escape_markdown(coop["cooperative_name"]))
 if fields.empty:
     st.info(
         "No field to show. The workspace is empty or none of its farms is yours: import a farm "
@@ -40,46 +39,20 @@ advice_source.refresh_banner(scope)
 advice = advice_source.field_advice(scope)
 if advice.as_of is not None:
     st.caption(f"Advice as of {advice.as_of:%a %d %b %Y}, model {advice.model_version}")
-table = fields.copy()
-if advice.table is not None and not advice.table.empty:
-    a = advice.table.drop_duplicates("field_id").set_index("field_id")
-    table = table.join(
-        pd.DataFrame(
-            {
-                "yield_p10_t_ha": advice_source.column(a, "yield_p10_t_ha"),
-                "yield_p50_t_ha": advice_source.column(a, "yield_p50_t_ha"),
-                "yield_p90_t_ha": advice_source.column(a, "yield_p90_t_ha"),
-                "yield_source": advice_source.column(a, "yield_source"),
-                "n_to_apply_kg_ha": advice_source.column(a, "n_rate_now_kg_ha"),
-                "irrigation_due_mm": advice_source.column(a, "irrigation_mm"),
-                "irrigation_date": advice_source.column(a, "irrigation_date"),
-                "status": advice_source.column(a, "status"),
-            }
-        ),
-        on="field_id",
-    )
-    table["status"] = table["status"].map(STATUS_TEXT)
-else:
-    for name in ("yield_p10_t_ha", "yield_p50_t_ha", "yield_p90_t_ha"):
-        table[name] = float("nan")
-    table["yield_source"] = None
-    table["n_to_apply_kg_ha"] = float("nan")
-    table["irrigation_due_mm"] = float("nan")
-    table["irrigation_date"] = None
-    table["status"] = "no forecast"
-table["status"] = table["status"].fillna("no forecast")
+table = overview_table.field_table(fields, advice.table, data.field_stages(scope))
 
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Farms", f"{coop['farms']}")
 c2.metric("Fields", f"{len(table)}")
-c3.metric("Area", f"{table['area_ha'].sum():,.1f} ha")
+c3.metric("Area", f"{fields['area_ha'].sum():,.1f} ha")
 if advice.available:
-    c4.metric("Fields needing action this week", f"{int((table['status'] == 'act').sum())}")
+    c4.metric("Fields to act on this week", f"{int((table['status_key'] == 'act').sum())}")
 else:
-    c4.metric("Fields needing action this week", "–")
+    c4.metric("Fields to act on this week", "-")
     st.info(advice.message)
 st.caption(
-    f"Data until {coop['data_until'] or '–'} · signed in as {scope.role} of {scope.cooperative_id}"
+    f"Data until {coop['data_until'] or '-'} · signed in as {scope.role} of "
+    f"{escape_markdown(scope.cooperative_id)}"
 )
 
 
@@ -88,24 +61,27 @@ def polygons(boundaries: tuple[str, ...]) -> list[list[list[float]]]:
     return [json.loads(b)["coordinates"][0] for b in boundaries]
 
 
-rings = polygons(tuple(table["boundary_geojson"]))
+rings = polygons(tuple(fields["boundary_geojson"]))
 map_rows = pd.DataFrame(
     {
         "polygon": rings,
-        "field": table["field_id"] + " · " + table["field_name"],
-        "crop": table["crop"].fillna("–"),
-        "status": table["status"],
-        "colour": [STATUS_COLOURS.get(s, STATUS_COLOURS["no forecast"]) for s in table["status"]],
+        "field": fields["field_name"] + " (" + fields["field_id"] + ")",
+        "crop": fields["crop"].fillna("no crop").to_numpy(),
+        "stage": table["Stage"].to_numpy(),
+        "status": [overview_table.STATUS_MEANING[s] for s in table["status_key"]],
+        "todo": table["To do this week"].to_numpy() if advice.available else "-",
+        "colour": [STATUS_COLOURS[s] for s in table["status_key"]],
     }
 )
 lons = [p[0] for ring in rings for p in ring]
 lats = [p[1] for ring in rings for p in ring]
-# deck.gl's zoom: 512 px cover 360° of longitude at zoom 0; fit the fields with a margin into a
-# map about 700 px wide and 360 px high (latitudes stretch by 1/cos(lat) in Web Mercator).
+# deck.gl's zoom: 512 px cover 360° of longitude at zoom 0. Fit the fields with a margin into
+# 340 x 340 px, what a phone's column shows, so no field is cut off on any screen (latitudes
+# stretch by 1/cos(lat) in Web Mercator).
 centre_lat = (min(lats) + max(lats)) / 2
-lon_span = max(max(lons) - min(lons), 0.002) * 1.3
-lat_span = max(max(lats) - min(lats), 0.002) * 1.3 / math.cos(math.radians(centre_lat))
-zoom = min(math.log2(360 * 700 / (512 * lon_span)), math.log2(360 * 360 / (512 * lat_span)))
+lon_span = max(max(lons) - min(lons), 0.002) * 1.15
+lat_span = max(max(lats) - min(lats), 0.002) * 1.15 / math.cos(math.radians(centre_lat))
+zoom = min(math.log2(360 * 340 / (512 * lon_span)), math.log2(360 * 340 / (512 * lat_span)))
 view = pdk.ViewState(
     longitude=(min(lons) + max(lons)) / 2,
     latitude=centre_lat,
@@ -121,84 +97,89 @@ layer = pdk.Layer(
     pickable=True,
 )
 st.subheader("Fields by advice status")
+counts = table["status_key"].value_counts()
+# The legend: the map's own colours, with how many fields each (the tooltip says more).
+LEGEND = {
+    "act": "act this week",
+    "watch": "watch",
+    "ok": "nothing to do",
+    "no forecast": "no forecast",
+}
+legend = " &nbsp; ".join(
+    f'<span style="white-space:nowrap"><span style="display:inline-block;width:0.9em;'
+    f"height:0.9em;border:1px solid #282828;vertical-align:-0.1em;background:rgba({r},{g},{b},"
+    f'{a / 255:.2f})"></span> {LEGEND[status]} ({int(counts.get(status, 0))})</span>'
+    for status, (r, g, b, a) in STATUS_COLOURS.items()
+)
+st.markdown(legend, unsafe_allow_html=True)
 st.pydeck_chart(
     pdk.Deck(
         layers=[layer],
         initial_view_state=view,
         map_style=None,  # no basemap: no tile server needed, works offline
-        tooltip={"text": "{field}\n{crop}\n{status}"},
+        tooltip={"text": "{field}\n{crop}: {stage}\n{status}\nTo do: {todo}"},
     ),
     height=360,
     key="field_map",
 )
 st.caption(
-    "Red: act this week · amber: watch · green: nothing to do · grey: no forecast "
-    "(no crop growing, or no trained model: run `agri train`)."
+    "Act this week: N or irrigation is due. Watch: water runs short soon, or the forecast is "
+    "uncertain. No forecast: no crop growing, or no trained model (run `agri train`). Touch or "
+    "point at a field for what to do; open it below."
 )
 
 st.subheader("Fields")
-shown = pd.DataFrame(
-    {
-        "Farm": table["farm_name"],
-        "Field": table["field_id"],
-        "Name": table["field_name"],
-        "Status": table["status"],
-        "Crop": table["crop"],
-        "Area (ha)": table["area_ha"],
-        "Yield P10 (t/ha)": table["yield_p10_t_ha"],
-        "Yield P50 (t/ha)": table["yield_p50_t_ha"],
-        "Yield P90 (t/ha)": table["yield_p90_t_ha"],
-        # "field mean" where the model is no better than the field's average yet.
-        "Yield from": table["yield_source"],
-        "N to apply (kg N/ha)": table["n_to_apply_kg_ha"],
-        "Irrigation due (mm)": table["irrigation_due_mm"],
-        "Irrigate by": pd.to_datetime(table["irrigation_date"]),
-        "Last satellite": pd.to_datetime(table["last_satellite"]),
-        "Last sensor reading": table["last_sensor"].dt.tz_localize(None),
-    }
-)
+shown = table.drop(columns=["status_key"])
 number = st.column_config.NumberColumn
-forecast_columns = [
-    "Yield P10 (t/ha)",
-    "Yield P50 (t/ha)",
-    "Yield P90 (t/ha)",
-    "Yield from",
-    "N to apply (kg N/ha)",
-    "Irrigation due (mm)",
-    "Irrigate by",
-]
-if not advice.available:
-    # Columns of nothing but blanks would read as zeros at a glance: leave them out.
-    shown = shown.drop(columns=forecast_columns)
+text = st.column_config.TextColumn
 st.dataframe(
     shown,
     hide_index=True,
+    placeholder="-",
     column_config={
+        "Field": text(pinned=True),
+        "Stage": text(
+            width="medium",
+            help="FAO-56 crop stage from the thermal time since sowing (share of the thermal "
+            "time to maturity)",
+        ),
+        "Yield P50 (t/ha)": number(format="%.1f", help="Median yield forecast"),
+        "Yield from": text(
+            help="The model, or the field's own mean where the model is no better than this "
+            "field's average yet at this stage of the season"
+        ),
+        "Yield P10–P90 (t/ha)": text(help="80 % interval of the yield forecast"),
+        "N now (kg N/ha)": number(format="%d"),
+        "Irrigation (mm)": number(format="%d", help="Irrigation due within the forecast"),
+        "Irrigate by": st.column_config.DateColumn(format="D MMM YYYY"),
         "Area (ha)": number(format="%.1f"),
-        "Yield P10 (t/ha)": number(format="%.1f"),
-        "Yield P50 (t/ha)": number(format="%.1f"),
-        "Yield P90 (t/ha)": number(format="%.1f"),
-        "N to apply (kg N/ha)": number(format="%.0f"),
-        "Irrigation due (mm)": number(format="%.0f"),
-        "Irrigate by": st.column_config.DateColumn(format="YYYY-MM-DD"),
-        "Last satellite": st.column_config.DateColumn(format="YYYY-MM-DD"),
-        "Last sensor reading": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+        "Last satellite": st.column_config.DateColumn(format="D MMM YYYY"),
+        "Last sensor (UTC)": st.column_config.DateColumn(format="D MMM YYYY"),
     },
     key="fields_table",
+)
+st.download_button(
+    "Download the table (CSV)",
+    overview_table.csv_bytes(shown),
+    file_name=f"fields_{coop['data_until'] or 'latest'}.csv",
+    mime="text/csv",
+    on_click="ignore",
+    key="fields_csv",
 )
 if not advice.available:
     st.caption(
         "Yield forecast (P10–P90, t/ha), N to apply (kg N/ha) and irrigation due (mm) appear "
         "here once a model is trained: run `agri train`."
     )
-st.caption(
-    "Yield from: the model, or the field's own mean where the model is no better than the "
-    "field's average yet at this stage of the season. Click a column header to sort. Empty "
-    "cells: no forecast or no data yet."
-)
+else:
+    st.caption(
+        "Yield from: the model, or the field's own mean where the model is no better than "
+        "this field's average yet at this stage of the season. Click a column header to sort; "
+        "-: no forecast or no data yet."
+    )
 
-names = table["field_id"] + " · " + table["field_name"]
-labels = dict(zip(table["field_id"], names, strict=True))
+names = fields["field_id"] + " · " + fields["field_name"]
+labels = dict(zip(fields["field_id"], names, strict=True))
 chosen = st.selectbox(
     "Open a field", list(labels), format_func=labels.__getitem__, key="open_field"
 )
