@@ -65,8 +65,12 @@ def stage_ends_degc_d(
 
 
 def stage_index(thermal_time_degc_d: float, ends_degc_d: NDArray[np.float64]) -> int:
-    """0 initial, 1 development, 2 mid-season, 3 late season, 4 past the late season."""
-    return int(np.searchsorted(ends_degc_d, thermal_time_degc_d, side="right"))
+    """0 initial, 1 development, 2 mid-season, 3 late season, 4 past the late season.
+
+    A stage's last degree-day belongs to it (as its last day does in
+    `waterbalance.crop_stage`), so a season with no thermal time yet is in its initial stage
+    even where the typical weather never warms past the crop's base."""
+    return int(np.searchsorted(ends_degc_d, thermal_time_degc_d, side="left"))
 
 
 def field_stages(
@@ -156,6 +160,37 @@ def _season_stage(
     row["maturity_degc_d"] = maturity
     row["stage_progress_pct"] = 100.0 * thermal / maturity if maturity > 0 else np.nan
     return row
+
+
+def stages_on(
+    fields: pd.DataFrame,
+    seasons: pd.DataFrame,
+    weather: pd.DataFrame,
+    crops: pd.DataFrame,
+    as_of: pd.Timestamp,
+) -> pd.DataFrame:
+    """`field_stages` of each field's season on `as_of`, from bundle-shaped tables (the
+    loader's `WorkspaceData`: fields with station_id; seasons with field_id, season, crop,
+    sowing_date, harvest_date): the latest season sown by `as_of`, else the field's first
+    one (not sown yet). One row per field of `fields`, in order."""
+    as_of = pd.Timestamp(as_of).normalize()
+    crop_column = "crop_id" if "crop_id" in seasons.columns else "crop"
+    table = seasons.assign(
+        sowing_date=pd.to_datetime(seasons["sowing_date"]),
+        harvest_date=pd.to_datetime(seasons["harvest_date"]),
+    ).rename(columns={crop_column: "crop_id"})
+    sown = table["sowing_date"] <= as_of
+    # Sown seasons first, newest first; then seasons still to come, soonest first.
+    table = table.assign(_sown=sown, _order=np.where(sown, -table["season"], table["season"]))
+    chosen = (
+        table.sort_values(["_sown", "_order"], ascending=[False, True])
+        .drop_duplicates("field_id")
+        .drop(columns=["_sown", "_order"])
+    )
+    merged = fields[["field_id", "station_id"]].merge(
+        chosen[["field_id", "crop_id", "sowing_date", "harvest_date"]], on="field_id", how="left"
+    )
+    return field_stages(merged, weather, crops, as_of)
 
 
 def stage_text(stage: object, progress_pct: object) -> str:

@@ -66,7 +66,7 @@ def test_stage_ends_refuse_negative_lengths() -> None:
 
 @pytest.mark.parametrize(
     ("thermal", "expected"),
-    [(0.0, 0), (239.9, 0), (240.0, 1), (599.0, 1), (1000.0, 2), (1100.0, 3), (5000.0, 4)],
+    [(0.0, 0), (240.0, 0), (240.1, 1), (599.0, 1), (1000.0, 2), (1100.0, 3), (5000.0, 4)],
 )
 def test_stage_index(thermal: float, expected: int) -> None:
     assert stage_index(thermal, np.array([240.0, 600.0, 1080.0, 1200.0])) == expected
@@ -158,3 +158,33 @@ def test_a_long_season_ends_mature() -> None:
 def test_stage_text() -> None:
     assert stage_text("development", 41.6) == ("development (42 % of the thermal time to maturity)")
     assert stage_text(None, 3.0) == "-"
+
+
+def test_stages_on_picks_the_latest_season_sown_by_the_date() -> None:
+    from pipelines.agronomy.stages import stages_on
+
+    weather = _weather("S1", "2020-01-01", "2024-12-31", 10.0)
+    fields = pd.DataFrame({"field_id": ["F1", "F2"], "station_id": ["S1", "S1"]})
+    seasons = pd.DataFrame(
+        {
+            "field_id": ["F1", "F1", "F1", "F2"],
+            "season": [2023, 2024, 2025, 2025],
+            "crop": ["cool_crop", "warm_crop", "cool_crop", "cool_crop"],
+            "sowing_date": ["2023-04-01", "2024-04-01", "2024-10-15", "2024-10-15"],
+            "harvest_date": ["2023-08-01", None, None, None],
+        }
+    )
+    stages = stages_on(fields, seasons, weather, CROPS, pd.Timestamp("2024-05-10"))
+    assert list(stages["field_id"]) == ["F1", "F2"]
+    # F1: the 2024 warm crop (40 days at 0 °C·d above its 10 °C base: still initial)
+    assert list(stages["stage"]) == ["initial", NOT_SOWN]
+    assert stages.iloc[0]["thermal_time_degc_d"] == 0.0
+
+
+def test_fields_sharing_station_crop_and_sowing_share_their_stage() -> None:
+    weather = _weather("S1", "2020-01-01", "2024-12-31", 10.0)
+    fields = pd.concat([_fields(field_id=f"F{i}") for i in range(5)], ignore_index=True)
+    fields.loc[4, "crop_id"] = "warm_crop"
+    stages = field_stages(fields, weather, CROPS, pd.Timestamp("2024-04-30"))
+    assert list(stages["field_id"]) == [f"F{i}" for i in range(5)]
+    assert list(stages["stage"]) == ["development"] * 4 + ["initial"]

@@ -50,8 +50,9 @@ if advice.available:
 else:
     c4.metric("Fields to act on this week", "-")
     st.info(advice.message)
+until = f"{pd.Timestamp(str(coop['data_until'])):%d %b %Y}" if coop["data_until"] else "-"
 st.caption(
-    f"Data until {coop['data_until'] or '-'} · signed in as {scope.role} of "
+    f"Data until {until} · signed in as {scope.role} of "
     f"{escape_markdown(scope.cooperative_id)}"
 )
 
