@@ -82,7 +82,8 @@ def field_table(
     `FORECAST_COLUMNS` are left out (blank columns would read as zeros at a glance).
 
     Also holds `status_key` (the plain status) and `action` for the map; drop them to show."""
-    rows = (
+    ids = fields["field_id"].astype(str).tolist()
+    found = (
         {}
         if advice is None or advice.empty
         else {
@@ -90,57 +91,60 @@ def field_table(
             for r in advice.drop_duplicates("field_id").to_dict(orient="records")
         }
     )
-    stage_of = stages.set_index("field_id")
-    records = []
-    for field in fields.to_dict(orient="records"):
-        row = rows.get(str(field["field_id"]))
-        status = status_of(row)
-        stage = stage_of.loc[field["field_id"]] if field["field_id"] in stage_of.index else None
-        stage_cell = (
-            "-"
-            if stage is None
-            else stage_text(stage["stage"], stage["stage_progress_pct"]).replace(
-                " of the thermal time to maturity", ""
-            )
+    rows = [found.get(field_id) for field_id in ids]
+    stage_of = {
+        str(f): (stage, progress)
+        for f, stage, progress in zip(
+            stages["field_id"], stages["stage"], stages["stage_progress_pct"], strict=True
         )
-        source = row.get("yield_source") if row is not None else None
-        p10 = advice_source.as_number(row.get("yield_p10_t_ha")) if row else None
-        p90 = advice_source.as_number(row.get("yield_p90_t_ha")) if row else None
-        mm = advice_source.as_number(row.get("irrigation_mm")) if row else None
-        records.append(
-            {
-                "Field": field["field_name"],
-                "Status": f"{STATUS_DOTS[status]} {status}",
-                "To do this week": advice_source.action_text(row) if row else "-",
-                "Stage": stage_cell,
-                "Crop": field["crop"] if pd.notna(field["crop"]) else None,
-                "Yield P50 (t/ha)": advice_source.as_number(row.get("yield_p50_t_ha"))
-                if row
-                else None,
-                "Yield from": None
-                if source is None or not isinstance(source, str)
-                else (
-                    f"field mean: model {advice_source.FIELD_MEAN_NOTE}"
-                    if source == advice_source.FIELD_MEAN
-                    else source
-                ),
-                "Yield P10–P90 (t/ha)": f"{p10:.1f}–{p90:.1f}"
-                if p10 is not None and p90 is not None
-                else None,
-                "N now (kg N/ha)": advice_source.as_number(row.get("n_rate_now_kg_ha"))
-                if row
-                else None,
-                "Irrigation (mm)": mm,
-                "Irrigate by": row.get("irrigation_date") if row and mm else None,
-                "Farm": field["farm_name"],
-                "Area (ha)": field["area_ha"],
-                "Last satellite": field["last_satellite"],
-                "Last sensor (UTC)": field["last_sensor"],
-                "ID": field["field_id"],
-                "status_key": status,
-            }
-        )
-    table = pd.DataFrame.from_records(records, columns=[*COLUMNS, "status_key"])
+    }
+
+    def stage_cell(field_id: str) -> str:
+        if field_id not in stage_of:
+            return "-"
+        text = stage_text(*stage_of[field_id])
+        return text.replace(" of the thermal time to maturity", "")
+
+    def value(name: str) -> list[float | None]:
+        return [advice_source.as_number(r.get(name)) if r else None for r in rows]
+
+    def yield_from(row: advice_source.AdviceRow | None) -> str | None:
+        source = row.get("yield_source") if row else None
+        if not isinstance(source, str):
+            return None
+        if source == advice_source.FIELD_MEAN:
+            return f"field mean: model {advice_source.FIELD_MEAN_NOTE}"
+        return source
+
+    statuses = [status_of(r) for r in rows]
+    p10, p90, mm = value("yield_p10_t_ha"), value("yield_p90_t_ha"), value("irrigation_mm")
+    table = pd.DataFrame(
+        {
+            "Field": fields["field_name"].to_numpy(),
+            "Status": [f"{STATUS_DOTS[s]} {s}" for s in statuses],
+            "To do this week": [advice_source.action_text(r) if r else "-" for r in rows],
+            "Stage": [stage_cell(f) for f in ids],
+            "Crop": fields["crop"].where(fields["crop"].notna(), None).to_numpy(),
+            "Yield P50 (t/ha)": value("yield_p50_t_ha"),
+            "Yield from": [yield_from(r) for r in rows],
+            "Yield P10–P90 (t/ha)": [
+                f"{low:.1f}–{high:.1f}" if low is not None and high is not None else None
+                for low, high in zip(p10, p90, strict=True)
+            ],
+            "N now (kg N/ha)": value("n_rate_now_kg_ha"),
+            "Irrigation (mm)": mm,
+            "Irrigate by": [
+                r.get("irrigation_date") if r and depth else None
+                for r, depth in zip(rows, mm, strict=True)
+            ],
+            "Farm": fields["farm_name"].to_numpy(),
+            "Area (ha)": fields["area_ha"].to_numpy(),
+            "Last satellite": fields["last_satellite"].to_numpy(),
+            "Last sensor (UTC)": fields["last_sensor"].to_numpy(),
+            "ID": ids,
+            "status_key": statuses,
+        }
+    )
     for column, decimals in DECIMALS.items():
         table[column] = pd.to_numeric(table[column], errors="coerce").round(decimals)
         if decimals == 0:
