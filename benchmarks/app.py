@@ -1,9 +1,11 @@
 """App speed in a real headless Chromium (issue 8): a benchmark, not a timed test.
 
     .venv/bin/python benchmarks/app.py [--repeats 10] [--fields 1000] [--no-train]
-        [--screenshots DIR]
+        [--screenshots DIR] [--keep DIR]
 
-What it does, in temporary folders that it removes afterwards:
+What it does, in temporary folders that it removes afterwards (`--keep DIR`: in DIR, kept and
+reused by the next run with the same DIR, so the import, the training and the big
+cooperative's advice are made once):
 
 1. Imports the sample cooperative (`sample_data/demo`) into a workspace (`agri import`) and,
    with `--train` (the default), trains the models on it with `agri train`, which stores the
@@ -195,11 +197,18 @@ def store_advice(sample: storage.Workspace, big: storage.Workspace) -> None:
     )
 
 
+# (width, height of the whole page): a desktop and a phone (the issue's 1440 and 390 px).
+SHOT_SIZES = ((1440, 3000), (390, 6500))
+
+
 def shoot(page: Page, folder: Path, name: str) -> None:
+    """The whole page at each of `SHOT_SIZES` (Streamlit scrolls inside its main area, so the
+    window is made as tall as the page)."""
     folder.mkdir(parents=True, exist_ok=True)
-    page.set_viewport_size({"width": 1280, "height": 2600})
-    page.wait_for_timeout(1500)
-    page.screenshot(path=str(folder / f"{name}.png"))
+    for width, height in SHOT_SIZES:
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(2500)
+        page.screenshot(path=str(folder / f"{name}_{width}.png"))
     page.set_viewport_size(VIEWPORT)
 
 
@@ -224,9 +233,17 @@ def main() -> None:
         "show forecasts and advice (default); --no-train serves the pages without a model.",
     )
     parser.add_argument("--screenshots", type=Path, help="Save page screenshots in this folder.")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="Build the workspaces in this folder and keep them; a later run with the same "
+        "folder reuses them (same --fields and --train).",
+    )
     args = parser.parse_args()
     expect.set_options(timeout=60_000)
-    tmp = Path(tempfile.mkdtemp(prefix="agri-bench-app-"))
+    if args.keep is not None:
+        args.keep.mkdir(parents=True, exist_ok=True)
+    tmp = args.keep or Path(tempfile.mkdtemp(prefix="agri-bench-app-"))
     xdg = tmp / "xdg"
     launch = {
         "executable_path": CHROMIUM,
@@ -236,14 +253,21 @@ def main() -> None:
     }
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     try:
-        sample = make_workspace(SAMPLE_BUNDLE, tmp / "sample")
-        if args.train:
-            train(sample)
-        big = make_workspace(
-            grow_bundle(SAMPLE_BUNDLE, tmp / "big-bundle", args.fields), tmp / "big"
-        )
-        if args.train:
-            store_advice(sample, big)
+        ready = tmp / "workspaces-ready"
+        if ready.exists():
+            print(f"reusing the workspaces in {tmp}")
+            sample, big = storage.Workspace(tmp / "sample"), storage.Workspace(tmp / "big")
+        else:
+            sample = make_workspace(SAMPLE_BUNDLE, tmp / "sample")
+            if args.train:
+                train(sample)
+            big = make_workspace(
+                grow_bundle(SAMPLE_BUNDLE, tmp / "big-bundle", args.fields), tmp / "big"
+            )
+            if args.train:
+                store_advice(sample, big)
+            if args.keep is not None:
+                ready.write_text(f"fields={args.fields} train={args.train}\n")
         medians = {}
         with sync_playwright() as pw:
             browser = pw.chromium.launch(**launch)  # type: ignore[arg-type]
@@ -291,7 +315,8 @@ def main() -> None:
             f"{os.getloadavg()[0]:.2f}"
         )
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if args.keep is None:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
