@@ -76,15 +76,28 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def served_workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`agri serve` on a workspace holding the test bundle; yields the app's URL."""
+def e2e_workspace(tmp_path_factory: pytest.TempPathFactory) -> storage.Workspace:
+    """The workspace `served_workspace` serves: the test bundle and its users."""
     root = tmp_path_factory.mktemp("e2e")
     workspace = storage.Workspace(root / "ws")
     engine = storage.open_workspace(workspace)
     import_bundle(engine, read_bundle(write_bundle(root / "bundle")), workspace)
     access.add_user(engine, "admin", E2E_PASSWORD, "admin", "coop-test")
     access.add_user(engine, "member-a", E2E_PASSWORD, "member", "coop-test", ["farm-a"])
+    # Users of the session tests alone, whose sessions those tests end.
+    access.add_user(engine, "session-agro", E2E_PASSWORD, "agronomist", "coop-test")
+    access.add_user(engine, "session-member", E2E_PASSWORD, "member", "coop-test", ["farm-a"])
+    access.add_user(engine, "session-revoked", E2E_PASSWORD, "member", "coop-test", ["farm-a"])
+    access.add_user(engine, "reset-me", E2E_PASSWORD, "member", "coop-test", ["farm-b"])
     engine.dispose()
+    return workspace
+
+
+@pytest.fixture(scope="session")
+def served_workspace(e2e_workspace: storage.Workspace) -> Iterator[str]:
+    """`agri serve` on `e2e_workspace`; yields the app's URL."""
+    workspace = e2e_workspace
+    root = workspace.root.parent
     port = _free_port()
     log = root / "server.log"
     command = [
