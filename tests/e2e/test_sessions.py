@@ -133,6 +133,26 @@ def test_sign_out_then_reload_stays_signed_out(
     _sign_in_form(page)
     assert _session_cookies(page.context) == []
 
+    # Signing in again in the same tab brings the sidebar and a new cookie back.
+    main = page.get_by_test_id("stMain")
+    main.get_by_label("Username").fill("session-agro")
+    main.get_by_label("Password", exact=True).fill("e2e-password-1")
+    main.get_by_role("button", name="Sign in").click()
+    st_wait(page)
+    expect(main.get_by_role("heading", name="Test cooperative")).to_be_visible()
+    expect(page.get_by_test_id("stSidebar")).to_be_visible()
+    _signed_in_as(page, "session-agro")
+    assert len(_wait_for_session_cookie(page)) == 1
+    page.get_by_test_id("stSidebar").get_by_role("button", name="Sign out").click()
+    st_wait(page)
+    _sign_in_form(page)
+    main.get_by_label("Username").fill("session-agro")
+    main.get_by_label("Password", exact=True).fill("e2e-password-1")
+    main.get_by_role("button", name="Sign in").click()
+    st_wait(page)
+    expect(page.get_by_test_id("stSidebar")).to_be_visible()
+    _signed_in_as(page, "session-agro")
+
 
 def test_a_revoked_sessions_cookie_opens_nothing(
     page: Page,
