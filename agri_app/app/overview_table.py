@@ -11,7 +11,7 @@ import pandas as pd
 from agri_app.app import advice_source
 from pipelines.agronomy.stages import stage_text
 
-# Advice status → what the overview says (map legend, table, tooltip). The dots match the map.
+# Advice status → what the overview says (map legend, table, tooltip).
 STATUS_TEXT = {
     "act": "act",
     "watch": "watch",
@@ -19,7 +19,6 @@ STATUS_TEXT = {
     "no-season": "no forecast",
     "no-model": "no forecast",
 }
-STATUS_DOTS = {"act": "🔴", "watch": "🟠", "ok": "🟢", "no forecast": "⚪"}
 STATUS_MEANING = {
     "act": "act this week: N or irrigation due",
     "watch": "watch: water runs short soon, or the forecast is uncertain",
@@ -113,7 +112,7 @@ def field_table(
         if not isinstance(source, str):
             return None
         if source == advice_source.FIELD_MEAN:
-            return f"field mean: model {advice_source.FIELD_MEAN_NOTE}"
+            return "field mean"
         return source
 
     statuses = [status_of(r) for r in rows]
@@ -121,7 +120,7 @@ def field_table(
     table = pd.DataFrame(
         {
             "Field": fields["field_name"].to_numpy(),
-            "Status": [f"{STATUS_DOTS[s]} {s}" for s in statuses],
+            "Status": statuses,
             "To do this week": [advice_source.action_text(r) if r else "-" for r in rows],
             "Stage": [stage_cell(f) for f in ids],
             "Crop": fields["crop"].where(fields["crop"].notna(), None).to_numpy(),
@@ -158,9 +157,6 @@ def field_table(
 
 
 def csv_bytes(table: pd.DataFrame) -> bytes:
-    """The shown table as CSV: rounded as shown, units in the headers, missing cells "-",
-    status without its coloured dot."""
-    out = table.drop(columns=["status_key"], errors="ignore").copy()
-    if "Status" in out.columns:
-        out["Status"] = out["Status"].str.split(" ", n=1).str[-1]
+    """The shown table as CSV: rounded as shown, units in the headers, missing cells "-"."""
+    out = table.drop(columns=["status_key"], errors="ignore")
     return out.to_csv(index=False, na_rep="-").encode()

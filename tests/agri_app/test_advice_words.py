@@ -118,11 +118,11 @@ def test_field_table_key_columns_first_rounded_and_csv_with_units() -> None:
     table = overview_table.field_table(_fields(), advice, stages)
     assert list(table.columns[:4]) == ["Field", "Status", "To do this week", "Stage"]
     first = table.iloc[0]
-    assert first["Status"] == "🔴 act" and first["To do this week"] == "apply 40 kg N/ha"
+    assert first["Status"] == "act" and first["To do this week"] == "apply 40 kg N/ha"
     assert first["Stage"] == "development (42 %)"
     assert first["Yield P50 (t/ha)"] == 8.6 and first["N now (kg N/ha)"] == 40
     second = table.iloc[1]
-    assert second["Status"] == "⚪ no forecast" and second["Stage"] == "not sown"
+    assert second["Status"] == "no forecast" and second["Stage"] == "not sown"
     assert second["To do this week"] == "-"
     csv = overview_table.csv_bytes(table).decode()
     rows = pd.read_csv(io.StringIO(csv), dtype=str)

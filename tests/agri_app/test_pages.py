@@ -264,7 +264,7 @@ def test_a_field_mean_forecast_says_so_on_the_overview_and_the_field_page(
     at = signed_in("admin")
     shown = at.dataframe[0].value
     table = shown.set_index("ID")
-    assert table.loc["A2", "Yield from"] == "field mean: model no better than this field's average"
+    assert table.loc["A2", "Yield from"] == "field mean"
     assert any("Yield from: the model, or the field's own mean" in c.value for c in at.caption)
     assert table.loc["A2", "To do this week"] in ("nothing to do", "watch") or (
         table.loc["A2", "To do this week"].startswith(("apply", "irrigate"))
@@ -279,7 +279,7 @@ def test_a_field_mean_forecast_says_so_on_the_overview_and_the_field_page(
     p50 = rows.loc["A2", "Yield P50 (t/ha)"]
     assert p50 == f"{float(p50):.1f}"  # one decimal, as on the page: never 8.562787760850227
     assert "None" not in csv and "nan" not in csv
-    assert rows.loc["A2", "Status"] in ("act", "watch", "ok")  # no coloured dot in the file
+    assert rows.loc["A2", "Status"] in ("act", "watch", "ok")
     at.selectbox(key="open_field").set_value("A2")
     at.button(key="open_field_button").click()
     at.run()

@@ -15,6 +15,7 @@ DATE_FORMAT = "%d %b %Y"
 AXIS_DATE_FORMAT = "%d %b"
 # Every time chart's y axis takes this width, so the plot areas (and their dates) line up.
 Y_AXIS_PX = 56
+CROP_COLOURS = ["#d95f02", "#1b9e77", "#7570b3", "#e7298a", "#66a61e", "#a6761d"]
 # One colour per season on every field: the year picks it from Tableau's ten.
 SEASON_COLOURS = (
     "#4e79a7",
@@ -185,7 +186,13 @@ else:
             .encode(
                 x=alt.X("season:O", title="Season", axis=alt.Axis(labelAngle=0)),
                 y=alt.Y("yield_t_ha:Q", title="Yield (t/ha)", scale=alt.Scale(zero=False)),
-                color=alt.Color("crop:N", title="Crop", legend=alt.Legend(orient="bottom")),
+                # Not blue: blue is this season's forecast.
+                color=alt.Color(
+                    "crop:N",
+                    title="Crop",
+                    legend=alt.Legend(orient="bottom"),
+                    scale=alt.Scale(range=CROP_COLOURS),
+                ),
                 shape=alt.Shape("crop:N", title="Crop"),
                 tooltip=[
                     alt.Tooltip("season:O", title="Season"),
@@ -407,7 +414,7 @@ else:
         .mark_rule(strokeWidth=2)
         .encode(
             x=alt.X("date:T", title=None, scale=dates, axis=x_axis),
-            y=alt.Y("mm:Q", title="Water (mm/day)", axis=y_axis),
+            y=alt.Y("mm:Q", title="Water (mm/d)", axis=y_axis),
             y2=alt.datum(0),
             color=alt.Color(
                 "kind:N",
@@ -422,9 +429,8 @@ else:
             ],
         )
     )
-    rain_shade = [layer.encode(y=alt.value(0), y2=alt.value(180)) for layer in shade]
     st.altair_chart(alt.layer(*shade, lines, points).properties(height=260), key="water_chart")
-    st.altair_chart(alt.layer(*rain_shade, bars).properties(height=180), key="rain_chart")
+    st.altair_chart(alt.layer(*shade, bars).properties(height=200), key="rain_chart")
     forecast_text = (
         f" Shaded: the {len(forecast_days)} forecast days (to {_day(last_day)})."
         if not forecast_days.empty

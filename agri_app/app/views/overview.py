@@ -10,7 +10,7 @@ import streamlit as st
 from agri_app.app import advice_source, data, overview_table, pages, session
 from agri_app.app.text import escape_markdown
 
-# RGBA per advice status, the same hues as the table's status dots; grey: no forecast.
+# RGBA per advice status, as in the legend above the map; grey: no forecast.
 STATUS_COLOURS = {
     "act": [214, 39, 40, 200],
     "watch": [255, 140, 0, 190],
@@ -52,8 +52,7 @@ else:
     st.info(advice.message)
 until = f"{pd.Timestamp(str(coop['data_until'])):%d %b %Y}" if coop["data_until"] else "-"
 st.caption(
-    f"Data until {until} · signed in as {scope.role} of "
-    f"{escape_markdown(scope.cooperative_id)}"
+    f"Data until {until} · signed in as {scope.role} of {escape_markdown(scope.cooperative_id)}"
 )
 
 
@@ -139,6 +138,11 @@ st.dataframe(
     placeholder="-",
     column_config={
         "Field": text(pinned=True),
+        "To do this week": text(width="medium"),
+        "Status": text(
+            help="act: N or irrigation due this week; watch: water runs short soon, or the "
+            "forecast is uncertain; ok: nothing to do; no forecast: no crop growing or no model"
+        ),
         "Stage": text(
             width="medium",
             help="FAO-56 crop stage from the thermal time since sowing (share of the thermal "
@@ -146,8 +150,8 @@ st.dataframe(
         ),
         "Yield P50 (t/ha)": number(format="%.1f", help="Median yield forecast"),
         "Yield from": text(
-            help="The model, or the field's own mean where the model is no better than this "
-            "field's average yet at this stage of the season"
+            help="model, or field mean: the forecast is no better than this field's average "
+            "yet at this stage of the season, so the field's mean yield is shown"
         ),
         "Yield P10–P90 (t/ha)": text(help="80 % interval of the yield forecast"),
         "N now (kg N/ha)": number(format="%d"),
