@@ -123,7 +123,7 @@ def field_table(
             "Status": statuses,
             "To do this week": [advice_source.action_text(r) if r else "-" for r in rows],
             "Stage": [stage_cell(f) for f in ids],
-            "Crop": fields["crop"].where(fields["crop"].notna(), None).to_numpy(),
+            "Crop": [crop if isinstance(crop, str) else None for crop in fields["crop"]],
             "Yield P50 (t/ha)": value("yield_p50_t_ha"),
             "Yield from": [yield_from(r) for r in rows],
             "Yield P10–P90 (t/ha)": [
