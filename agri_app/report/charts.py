@@ -42,7 +42,7 @@ def outlook_chart(outlook: pd.DataFrame) -> str | None:
     if data.empty:
         return None
     with plt.rc_context(STYLE):
-        height = 0.9 + 0.22 * len(data)
+        height = 1.0 + 0.22 * len(data)
         figure, axes = plt.subplots(figsize=(6.4, height))
         y = np.arange(len(data))
         axes.barh(
@@ -63,7 +63,8 @@ def outlook_chart(outlook: pd.DataFrame) -> str | None:
             ],
         )
         axes.set_xlabel("yield, t/ha")
-        axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.8 / height), ncol=3, frameon=False)
+        # Above the bars: below them the legend ran into the axis label.
+        axes.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
         figure.tight_layout()
         return _data_uri(figure)
 

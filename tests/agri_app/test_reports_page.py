@@ -112,9 +112,9 @@ def test_an_agronomist_lists_every_report_and_previews_the_chosen_one(
     _write_reports(app_workspace, {"farm-a": "farm", "farm-b": "farm", "coop-test": "cooperative"})
     at = signed_in("agro", PAGE)
     texts = _texts(at)
-    assert {"Farm A", "Farm B", "Test cooperative (cooperative summary)"} <= {
-        m.value for m in at.markdown
-    }
+    lines = [m.value for m in at.markdown]
+    for owner in ("Farm A", "Farm B", "Test cooperative (cooperative summary)"):
+        assert f"**{WEEK}** · {owner} · issued 26 May 2025" in lines
     assert len(_downloads(at)) == 6
     preview = at.selectbox(key="report_preview")
     labels = list(preview.options)  # as shown: formatted
@@ -162,5 +162,5 @@ def test_a_farm_name_with_markdown_is_shown_as_typed(
     _write_reports(app_workspace, {"farm-a": "farm"})
     at = signed_in("member-a", PAGE)
     shown = [m.value for m in at.markdown if "click" in m.value]
-    assert shown == [escape_markdown(NAME)]
-    assert shown[0].startswith(r"\[click\]\(javascript")
+    assert shown == [f"**{WEEK}** · {escape_markdown(NAME)} · issued 26 May 2025"]
+    assert r"\[click\]\(javascript" in shown[0]

@@ -54,15 +54,15 @@ if "error" in meta:
 trained = _trained(meta)
 crops = meta.get("crops") or {}
 seasons = sorted({int(s) for c in crops.values() for s in c.get("training_seasons") or []})
-c1, c2, c3 = st.columns(3)
+c1, c2 = st.columns(2)
 c1.metric("Trained", f"{trained:%d %b %Y}" if trained is not None else "-")
 c2.metric("Seasons learned from", f"{seasons[0]}–{seasons[-1]}" if seasons else "-")
-c3.metric("Crops", ", ".join(_crop(c) for c in crops) if crops else "-")
+if crops:
+    st.caption("Crops: " + escape_markdown(", ".join(_crop(c) for c in crops)))
 
 
 def _stage(point: object) -> str:
-    text = str(point)
-    return "at harvest" if text == "harvest" else f"{text} into the season"
+    return str(point)  # "25 %" of the season's thermal time, or "harvest"
 
 
 def _verdict(serves: str, skill: float) -> str:
@@ -92,34 +92,18 @@ def skill_rows(table: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
                 "crop": crop,
                 "Stage": _stage(point),
                 "Forecast served": _verdict(serves, float(r["skill_vs_field_mean"])),
-                "Typical error (t/ha)": error,
-                "80 % range held the yield (%)": 100 * float(r["served_coverage_p10_p90"]),
+                "Typical error": f"{error:.1f} t/ha",
+                "80 % range held": f"{100 * float(r['served_coverage_p10_p90']):.0f} %",
             }
         )
     return pd.DataFrame(rows)
 
 
-COLUMNS = {
-    "Stage": st.column_config.TextColumn("Stage", width="small", pinned=True),
-    "Forecast served": st.column_config.TextColumn("Forecast served", width="large"),
-    "Typical error (t/ha)": st.column_config.NumberColumn(
-        "Typical error (t/ha)", format="%.1f", width="small"
-    ),
-    "80 % range held the yield (%)": st.column_config.NumberColumn(
-        "80 % range held (%)", format="%.0f", width="small"
-    ),
-}
-
-
-def show_skill(rows: pd.DataFrame, key: str) -> None:
+def show_skill(rows: pd.DataFrame) -> None:
     for crop, group in rows.groupby("crop", sort=True):
         st.markdown(f"**{escape_markdown(_crop(crop))}**")
-        st.dataframe(
-            group.drop(columns="crop"),
-            hide_index=True,
-            column_config=COLUMNS,
-            key=f"{key}_{crop}",
-        )
+        # A static table: its cells wrap, so every column stays on a 390 px screen.
+        st.table(group.drop(columns="crop"), hide_index=True)
 
 
 metrics = meta.get("metrics") or {}
@@ -137,10 +121,11 @@ season_table = served.get("leave_one_season_out", pd.DataFrame())
 if season_table.empty:
     st.info("This model's metadata holds no skill table; retrain with `agri train`.")
 else:
-    show_skill(skill_rows(season_table, pd.DataFrame(metrics.get("skill") or [])), "skill")
+    show_skill(skill_rows(season_table, pd.DataFrame(metrics.get("skill") or [])))
     st.caption(
         "Measured on past seasons the model did not see when it was trained (each season in "
-        "turn held out). Stage: how far the crop is through its season in thermal time. "
+        "turn held out). Stage: how far the crop is through its season in thermal time "
+        "(25 %: a quarter of the way from sowing to maturity). "
         "Forecast served: \"better than the field's own average by 25 %\" means the model's "
         "typical error is 25 % smaller than that of forecasting the field's own past mean "
         f"yield. Where the model is not at least {round(100 * min_skill)} % better, the app "
@@ -153,10 +138,7 @@ else:
 farm_table = served.get("leave_farm_out", pd.DataFrame())
 if not farm_table.empty:
     with st.expander("On farms the model has not seen"):
-        show_skill(
-            skill_rows(farm_table, pd.DataFrame(metrics.get("skill_leave_farm_out") or [])),
-            "farm_skill",
-        )
+        show_skill(skill_rows(farm_table, pd.DataFrame(metrics.get("skill_leave_farm_out") or [])))
         st.caption(
             "Each farm forecast by a model trained on the other farms' fields in the same "
             "seasons: how the forecast would do on a farm that joins the cooperative."

@@ -105,10 +105,9 @@ rows = reports.to_dict("records")
 for row in rows:
     week = row["week"]
     owner = _owner(row)
-    cols = st.columns([2, 4, 2, 2, 2])
-    cols[0].markdown(f"**{week}**")
-    cols[1].markdown(owner)
-    cols[2].caption(f"issued {row['issued_date']:%Y-%m-%d}")
+    # One line of text and the two buttons side by side: it reads the same on a phone.
+    st.markdown(f"**{week}** · {owner} · issued {row['issued_date']:%d %b %Y}")
+    cols = st.columns(2, width=240)
     missing = []
     for i, (kind, label, mime) in enumerate(DOWNLOADS):
         path: Path | None = row["paths"].get(kind)
@@ -116,7 +115,7 @@ for row in rows:
             if kind in row["files"]:
                 missing.append(label)
             continue
-        cols[3 + i].download_button(
+        cols[i].download_button(
             label,
             path.read_bytes,  # read when clicked, not for every row on every rerun
             file_name=path.name,
