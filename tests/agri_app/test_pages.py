@@ -85,7 +85,7 @@ def test_field_page_renders_curves_and_water(signed_in: Callable[..., AppTest]) 
         ]
 
     # A1 grows maize now and had wheat before: no same-crop past season to compare with
-    assert y_titles()[:2] == ["Depletion (mm)", "Water (mm/day)"]
+    assert y_titles()[:2] == ["Depletion (mm)", "Water (mm/d)"]
     assert any("No satellite observation" in i.value for i in at.info)
     assert any("FAO-56 soil water balance of season 2025" in c.value for c in at.caption)
     at.checkbox(key="canopy_same_crop").uncheck()

@@ -72,7 +72,7 @@ def test_field_page_time_axes_line_up(
     # Vega labels each chart's image with its text: axis labels and titles.
     charts = page.get_by_test_id("stVegaLiteChart")
     water = charts.filter(has=page.locator('[aria-label*="Depletion (mm)"]'))
-    rain = charts.filter(has=page.locator('[aria-label*="Water (mm/day)"]'))
+    rain = charts.filter(has=page.locator('[aria-label*="Water (mm/d)"]'))
     expect(water).to_be_visible()
     expect(rain).to_be_visible()
     # The depletion and the rain charts are as wide as each other, and so are their plots.
