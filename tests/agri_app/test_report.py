@@ -673,3 +673,45 @@ def test_weekly_refuses_a_week_after_the_data(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "after the day the imported data run to (2026-05-25)" in result.output
+
+
+@pytest.mark.slow
+def test_an_agronomist_generates_the_week_on_the_reports_page(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page's Generate button writes the week through `write_reports`, as the command
+    does: the same files, recorded, with the progress bar at its end."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from agri_app.cli import APP_SCRIPT
+    from pipelines.store import access
+
+    engine = storage.open_workspace(Settings.from_env(run.workspace).workspace)
+    access.add_user(
+        engine, "page-agro", "correct horse battery", "agronomist", "coop-betuwe", replace=True
+    )
+    before = {p.name: p.read_bytes() for p in sorted(run.folder.glob("*.html"))}
+    monkeypatch.setenv("AGRI_WORKSPACE", str(run.workspace))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(APP_SCRIPT), default_timeout=600)
+    at.run()
+    at.text_input(key="username").input("page-agro")
+    at.text_input(key="password").input("correct horse battery")
+    at.button[0].click()
+    at.run()
+    at.switch_page("views/reports.py")
+    at.run()
+    assert at.selectbox(key="report_week").value == WEEK  # the latest week with data
+    at.button(key="report_generate").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert [s.value for s in at.success] == [
+        f"Wrote the reports of {WEEK}: 4 farms and the cooperative summary. They are listed below."
+    ]
+    bars = at.get("progress")
+    assert len(bars) == 1 and bars[0].proto.value == 100
+    assert {p.name: p.read_bytes() for p in sorted(run.folder.glob("*.html"))} == before
+    st.cache_data.clear()
+    st.cache_resource.clear()
