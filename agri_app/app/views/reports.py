@@ -42,7 +42,9 @@ def _generate(week: build.ReportWeek) -> None:
     bar = st.progress(0.0, text=f"Loading the data of {week.label} …")
 
     def progress(done: int, total: int, step: str) -> None:
-        bar.progress(done / total, text=f"{week.label}: {step} ({done} of {total} steps)")
+        # The step names a farm: user text, and the bar's text is Markdown.
+        text = f"{week.label}: {escape_markdown(step)} ({done} of {total} steps)"
+        bar.progress(done / total, text=text)
 
     engine = data.engine()
     workspace = load_workspace(engine, scope.cooperative_id)
