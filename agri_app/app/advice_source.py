@@ -235,13 +235,11 @@ def nitrogen_text(row: AdviceRow) -> NitrogenText:
         if (r.startswith("apply ") and "kg N/ha" in r) or r.startswith(("no N advice", "no more N"))
     ]
     detail = about_n[0] if about_n else ""
-    if rate is not None and rate > 0:
-        return NitrogenText(f"{rate:.0f} kg N/ha now", detail, True)
     if detail.startswith("no N advice"):
         return NitrogenText("no advice", detail, False)
-    if detail.startswith("no more N") or rate == 0:
-        return NitrogenText("none now", detail, False)
-    return NitrogenText("-", detail, False)
+    if rate is None:
+        return NitrogenText("-", detail, False)
+    return NitrogenText(f"{rate:.0f} kg N/ha", detail, rate > 0)
 
 
 def action_text(row: AdviceRow) -> str:

@@ -46,7 +46,11 @@ def test_no_n_advice_never_shows_a_recommended_total() -> None:
 
 def test_an_application_carries_its_total_in_one_sentence() -> None:
     text = advice_source.nitrogen_text(_row(n_rate_now_kg_ha=40.0, reasons=APPLY, status="act"))
-    assert text.headline == "40 kg N/ha now" and text.detail == APPLY and text.advised
+    assert text.headline == "40 kg N/ha" and text.detail == APPLY and text.advised
+    assert advice_source.nitrogen_text(_row(n_rate_now_kg_ha=np.nan)).headline == "-"
+    stop = "no more N: the season total is at the cap of 170 kg N/ha"
+    text = advice_source.nitrogen_text(_row(reasons=stop))
+    assert (text.headline, text.detail, text.advised) == ("0 kg N/ha", stop, False)
 
 
 @pytest.mark.parametrize(

@@ -284,7 +284,7 @@ def test_a_field_mean_forecast_says_so_on_the_overview_and_the_field_page(
     at.button(key="open_field_button").click()
     at.run()
     assert not at.exception, at.exception
-    assert {m.label for m in at.metric} >= {"P50 (field mean)", "Apply"}
+    assert {m.label for m in at.metric} >= {"P50", "Apply now"}
     assert any("No better than this field's average yet" in m.value for m in at.markdown)
     assert any("no better than this field's average yet: serving" in m.value for m in at.markdown)
     assert any(m.value.startswith("**Growth stage:** development (") for m in at.markdown)
@@ -297,7 +297,7 @@ def test_a_field_mean_forecast_says_so_on_the_overview_and_the_field_page(
     assert assumptions["Yield forecast from"].startswith("this field's own mean yield")
     # the N card never contradicts itself
     texts = [c.value for c in at.caption] + [m.value for m in at.markdown]
-    nitrogen = next(m.value for m in at.metric if m.label == "Apply")
+    nitrogen = next(m.value for m in at.metric if m.label == "Apply now")
     if any("no N advice" in t for t in texts):
         assert nitrogen == "no advice"
         assert not any("Season total recommended" in t for t in texts)

@@ -118,7 +118,7 @@ else:
             st.write("No forecast for this crop (no trained model).")
         else:
             st.metric(
-                "P50 (field mean)" if field_mean else "P50",
+                "P50",
                 f"{p50:.1f} t/ha",
                 help=f"At {_num(row.get('yield_moisture_pct')) or 0:.1f} % moisture.",
             )
@@ -132,7 +132,7 @@ else:
     with cards[1].container(border=True):
         st.markdown("**Nitrogen**")
         nitrogen = advice_source.nitrogen_text(row)
-        st.metric("Apply", nitrogen.headline)
+        st.metric("Apply now", nitrogen.headline)
         if nitrogen.detail:
             st.caption(nitrogen.detail[0].upper() + nitrogen.detail[1:])
     with cards[2].container(border=True):
