@@ -9,6 +9,7 @@ import streamlit as st
 
 from agri_app.app import advice_source, data, overview_table, pages, session
 from agri_app.app.text import escape_markdown
+from pipelines.store.access import Scope
 
 # RGBA per advice status, as in the legend above the map; grey: no forecast.
 STATUS_COLOURS = {
@@ -39,7 +40,21 @@ advice_source.refresh_banner(scope)
 advice = advice_source.field_advice(scope)
 if advice.as_of is not None:
     st.caption(f"Advice as of {advice.as_of:%a %d %b %Y}, model {advice.model_version}")
-table = overview_table.field_table(fields, advice.table, data.field_stages(scope))
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def field_table(scope: Scope, advice_run: tuple[object, ...]) -> tuple[pd.DataFrame, bytes]:
+    """The overview's table and its CSV, built once per scope and stored advice run (a
+    1,000-field table takes a few tenths of a second; reruns reuse it)."""
+    table = overview_table.field_table(
+        data.fields(scope), advice_source.field_advice(scope).table, data.field_stages(scope)
+    )
+    return table, overview_table.csv_bytes(table)
+
+
+table, table_csv = field_table(
+    scope, (advice.as_of, advice.created_at, advice.model_version, advice.message)
+)
 
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Farms", f"{coop['farms']}")
@@ -165,7 +180,7 @@ st.dataframe(
 )
 st.download_button(
     "Download the table (CSV)",
-    overview_table.csv_bytes(shown),
+    table_csv,
     file_name=f"fields_{coop['data_until'] or 'latest'}.csv",
     mime="text/csv",
     on_click="ignore",
