@@ -153,7 +153,9 @@ def test_app_agri_advise_and_the_report_carry_the_same_numbers(trained: Trained)
         metrics = {m.label: m.value for m in at.metric}
     row = cli[field]
     assert metrics["P50"] == f"{row['yield_p50_t_ha']:.1f} t/ha"
-    assert metrics["Apply now"] == f"{row['n_rate_now_kg_ha']:.0f} kg N/ha"
+    no_n_advice = any(r.startswith("no N advice") for r in row["reasons"].split(" | "))
+    rate = f"{row['n_rate_now_kg_ha']:.0f} kg N/ha"
+    assert metrics["Apply now"] == ("no advice" if no_n_advice else rate)
     irrigation = row["irrigation_mm"]
     assert metrics["Irrigate"] == (f"{irrigation:.0f} mm" if irrigation else "none due")
 
