@@ -36,13 +36,18 @@ def test_member_signs_in_opens_field_and_uploads(
     page.set_viewport_size({"width": 1280, "height": 1300})
     signed_in_page(page, served_workspace, "member-a")
     main = page.get_by_test_id("stMain")
-    expect(main.get_by_role("heading", name="Test cooperative")).to_be_visible()
+    # A member sees their farm's name as the title, their cooperative under it.
+    expect(main.get_by_role("heading", name="Farm A")).to_be_visible()
+    expect(main).to_contain_text("Test cooperative")
     expect(page.get_by_test_id("stDeckGlJsonChart")).to_be_visible()
     expect(main).not_to_contain_text("Field B1")  # farm B is not theirs
     screenshot(page, "flow_1_overview")
 
-    main.get_by_test_id("stSelectbox").click()
-    page.get_by_role("option", name="A2 · Field A2").click()
+    choose = main.get_by_test_id("stSelectbox")  # below the table and the download button
+    choose.scroll_into_view_if_needed()
+    choose.click()
+    page.keyboard.type("A2")
+    page.keyboard.press("Enter")
     st_wait(page)
     main.get_by_role("button", name="Open field").click()
     st_wait(page)
