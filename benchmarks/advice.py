@@ -85,6 +85,7 @@ def run(root: Path, n_fields: int, repeat: int, profile: bool = False) -> None:
         + ("OK" if train_s < TRAIN_TARGET_S else "MISSED")
     )
 
+    shutil.rmtree(root / "big-bundle", ignore_errors=True)  # grown again (a kept folder too)
     bundle = grow_bundle(SAMPLE_BUNDLE, root / "big-bundle", n_fields)
     started = time.perf_counter()
     big_engine = agri_import(bundle, root / "big")
