@@ -5,14 +5,12 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable
-from datetime import date
 
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from agri_app.app import overview_table
 from pipelines.store import storage
-from pipelines.store.reports import record_report
 
 
 def _deck(at: AppTest) -> dict:  # type: ignore[type-arg]
@@ -106,118 +104,7 @@ def test_field_page_offers_only_visible_fields(signed_in: Callable[..., AppTest]
     assert at.selectbox(key="field_select").options == ["A1 · Field A1", "A2 · Field A2"]
 
 
-def _record_reports(workspace: storage.Workspace, owners: dict[str, str]) -> None:
-    """Record week 2025-W22's report of each owner ({owner_id: "farm" or "cooperative"}),
-    as `agri report weekly` does after writing the files."""
-    engine = storage.open_workspace(workspace)
-    for owner, kind in owners.items():
-        record_report(
-            engine,
-            cooperative_id="coop-test",
-            owner_kind=kind,
-            owner_id=owner,
-            week="2025-W22",
-            issued_date=date(2025, 6, 2),
-            files={s: f"2025-W22/2025-W22_{owner}.{s}" for s in ("html", "pdf")},
-            advice_run_id=None,
-        )
-    engine.dispose()
-
-
-def _write_report_files(workspace: storage.Workspace, owner: str) -> None:
-    folder = workspace.reports_dir / "2025-W22"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"2025-W22_{owner}.html").write_text(f"<h1>{owner}</h1>")
-    (folder / f"2025-W22_{owner}.pdf").write_bytes(b"%PDF-1.7 " + owner.encode())
-
-
-def _downloads(at: AppTest) -> set[str]:
-    return {b.key for b in at.get("download_button")}
-
-
-def test_reports_page_lists_only_own_reports(
-    signed_in: Callable[..., AppTest], app_workspace: storage.Workspace
-) -> None:
-    _record_reports(app_workspace, {"farm-a": "farm", "farm-b": "farm", "coop-test": "cooperative"})
-    for owner in ("farm-a", "farm-b", "coop-test"):
-        _write_report_files(app_workspace, owner)
-    at = signed_in("member-a", "views/reports.py")
-    names = [m.value for m in at.markdown]
-    assert "Farm A" in names and "**2025-W22**" in names
-    assert not any("Farm B" in n or "cooperative" in n for n in names)
-    assert _downloads(at) == {
-        "report_2025-W22_farm_farm-a_pdf",
-        "report_2025-W22_farm_farm-a_html",
-    }
-    at = signed_in("agro", "views/reports.py")
-    names = [m.value for m in at.markdown]
-    assert {"Farm A", "Farm B", "Test cooperative (cooperative summary)"} <= set(names)
-    assert len(_downloads(at)) == 6
-
-
-def test_reports_page_shows_a_report_to_its_owner_and_not_to_another_member(
-    signed_in: Callable[..., AppTest], app_workspace: storage.Workspace
-) -> None:
-    _record_reports(app_workspace, {"farm-a": "farm"})
-    _write_report_files(app_workspace, "farm-a")
-    at = signed_in("member-a", "views/reports.py")
-    assert "Farm A" in [m.value for m in at.markdown]
-    assert any("issued 2025-06-02" in c.value for c in at.caption)
-    assert len(_downloads(at)) == 2
-    at = signed_in("member-b", "views/reports.py")
-    assert not any("Farm A" in m.value for m in at.markdown)
-    assert not _downloads(at)
-    assert any("agri report weekly --week YYYY-Www" in i.value for i in at.info)
-
-
-def test_reports_page_names_the_command_for_a_missing_file(
-    signed_in: Callable[..., AppTest], app_workspace: storage.Workspace
-) -> None:
-    _record_reports(app_workspace, {"farm-b": "farm"})  # recorded, but no file on disk
-    at = signed_in("member-b", "views/reports.py")
-    assert not _downloads(at)
-    assert any(
-        "missing" in w.value and "agri report weekly --week 2025-W22" in w.value for w in at.warning
-    )
-
-
-def test_reports_page_without_reports(signed_in: Callable[..., AppTest]) -> None:
-    at = signed_in("admin", "views/reports.py")
-    assert any(
-        "No weekly report yet" in i.value and "agri report weekly --week YYYY-Www" in i.value
-        for i in at.info
-    )
-
-
-def test_models_page_without_model_names_the_command(signed_in: Callable[..., AppTest]) -> None:
-    at = signed_in("admin", "views/models.py")
-    assert "agri train" in at.info[0].value
-
-
-def test_models_page_with_metadata(signed_in: Callable[..., AppTest], app_workspace) -> None:  # type: ignore[no-untyped-def]
-    import json
-
-    folder = app_workspace.models_dir / "yield" / "20250601T000000Z-abcdef12"
-    folder.mkdir(parents=True)
-    (folder / "metadata.json").write_text(
-        json.dumps(
-            {
-                "created_at": "2025-06-01T00:00:00+00:00",
-                "training_data_sha256": "abcdef1234567890",
-                "crops": {"winter_wheat": {}},
-                "metrics": {
-                    "skill": [{"crop": "winter_wheat", "forecast_point": "50%", "skill": 0.3}],
-                    "coverage": [{"crop": "winter_wheat", "coverage_pct": 81.0}],
-                },
-            }
-        )
-    )
-    at = signed_in("admin", "views/models.py")
-    assert {m.label: m.value for m in at.metric}["Training data hash"] == "abcdef123456"
-    assert [s.value for s in at.subheader][:2] == [
-        "Skill against baselines (leave-one-season-out)",
-        "Interval coverage",
-    ]
+# The Reports and Models pages: tests/agri_app/test_reports_page.py, test_models_page.py.
 
 
 def test_sign_out_returns_to_login(signed_in: Callable[..., AppTest]) -> None:
