@@ -126,7 +126,8 @@ def build_advice(
         features = with_crop_state(features, sources, stations, crop_model)
     features = with_crop_model_columns(features.reset_index())
     forecast_yield = predict_yield(model, features)
-    nitrogen_model = nitrogen_model_of(settings, model)
+    trained_with = training_metadata(settings, model)
+    nitrogen_model = NitrogenModel.from_json(trained_with.get("nitrogen"))
     outlook = (
         in_season_outlook(
             sources,
@@ -172,7 +173,9 @@ def build_advice(
             "grain_price_eur_t": features["crop"].map(crops["grain_price_eur_t"]).to_numpy(),
         }
     )
-    trigger = irrigation_trigger or irrigation_trigger_of(settings, model)
+    trigger = irrigation_trigger or IrrigationTrigger.from_json(
+        trained_with.get("irrigation_trigger")
+    )
     if trigger is not None:
         irrigation_context["trigger_depletion_fraction"] = trigger.fraction(
             list(features["field_id"].astype(str)), list(features["crop"].astype(str))
@@ -231,7 +234,8 @@ def build_advice(
 
 def training_metadata(settings: Settings, model: YieldModel) -> dict[str, Any]:
     """What was saved with `model` in the workspace's model registry (the newest version
-    trained on the same data); empty for a model without it."""
+    trained on the same data): the N evidence and calibration ("nitrogen"), the irrigation
+    trigger ("irrigation_trigger"); empty for a model without it."""
     from models.registry import ModelNotFoundError, ModelRegistry
 
     registry = ModelRegistry(settings.workspace.models_dir)
@@ -243,16 +247,6 @@ def training_metadata(settings: Settings, model: YieldModel) -> dict[str, Any]:
         if metadata.get("training_data_sha256") == model.training_data_sha256:
             return metadata
     return {}
-
-
-def nitrogen_model_of(settings: Settings, model: YieldModel) -> NitrogenModel | None:
-    """The N evidence and calibration saved with `model`; None for a model without one."""
-    return NitrogenModel.from_json(training_metadata(settings, model).get("nitrogen"))
-
-
-def irrigation_trigger_of(settings: Settings, model: YieldModel) -> IrrigationTrigger | None:
-    """The irrigation trigger calibrated with `model`; None for a model without one (RAW)."""
-    return IrrigationTrigger.from_json(training_metadata(settings, model).get("irrigation_trigger"))
 
 
 def crop_model_confirms(plan: pd.DataFrame, season_value: pd.DataFrame) -> pd.DataFrame:
