@@ -46,16 +46,8 @@ if TYPE_CHECKING:
     from pipelines.sources.sensors.reprocess import ReprocessProgress, ReprocessReport
     from pipelines.store.storage import Workspace
 
-COLUMNS = (
-    "device_id",
-    "port",
-    "field_id",
-    "depth_cm",
-    "sensor_model",
-    "timezone",
-    "installed_date",
-    "removed_date",
-)
+# The devices.csv columns are the table's own, in its order.
+COLUMNS = tuple(column.name for column in schema.sensor_devices.columns)
 # Who may change the registry from the app (members only read their farms' data).
 REGISTRAR_ROLES = ("admin", "agronomist")
 WHAT = "device registry"
